@@ -1,0 +1,47 @@
+//! The drafting agent: a bounded tool-calling loop in which a language model (or the offline
+//! template provider) reads a recipient's scoped snapshot through typed tools and submits a typed
+//! draft — a rep nudge, a manager's intervention brief or a leader's forecast memo. Every draft
+//! is validated against the snapshot (grounding, scope, structure, compliance); one repair turn is
+//! allowed, after which the deterministic drafter writes it and marks it `fallback`.
+//!
+//! The agent only drafts: no tool sends, writes to a CRM or changes data.
+
+pub mod drafter;
+pub mod drafts;
+pub mod eval;
+pub mod hashing;
+pub mod prompts;
+pub mod provider;
+pub mod render;
+pub mod retry;
+pub mod run;
+pub mod runner;
+pub mod scope;
+pub mod snapshot;
+pub mod tools;
+pub mod validator;
+
+pub use drafts::{Draft, DraftKind, ForecastMemo, InterventionBrief, RepNudge};
+pub use provider::{Provider, ProviderError};
+pub use run::{draft_one, weekly_run, weekly_run_key, AgentSetup, DraftOutcome, DraftStatus, RunData, RunSummary};
+pub use runner::{LoopLimits, StopReason};
+pub use scope::Scope;
+pub use snapshot::Snapshot;
+pub use validator::{Finding, FindingCategory, Validator};
+
+/// Failures of the agent layer that stop a run (a failing model never does: it ends in fallback).
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("person {0} is not in the organisation")]
+    UnknownRecipient(String),
+    #[error("person {0} has the role {1}, which receives no draft")]
+    NoDraftForRole(String, String),
+    #[error("cannot build the {provider} provider: {reason}")]
+    ProviderSetup { provider: &'static str, reason: String },
+    #[error("compliance policy is invalid: {0}")]
+    Policy(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot serialise {what}: {source}")]
+    Serialise { what: &'static str, source: serde_json::Error },
+}

@@ -1,0 +1,327 @@
+//! Drafting for recipients: one draft (cache lookup, loop, validation, fallback, storage) and a
+//! weekly run over every rep, manager and leader with a concurrency limit across recipients.
+
+use super::drafter;
+use super::drafts::{Draft, DraftKind};
+use super::hashing::{input_hash, HashInputs};
+use super::prompts;
+use super::provider::{Provider, Usage};
+use super::render::render;
+use super::runner::{run_loop, LoopInputs, LoopLimits, StopReason, TranscriptEntry};
+use super::snapshot::{recipients, Snapshot};
+use super::validator::{Directory, Facts, Finding, Validator};
+use super::AgentError;
+use crate::config::Config;
+use crate::domain::{Dataset, Hierarchy};
+use crate::features::RiskReport;
+use crate::store::{Store, StoredDraft};
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// Everything a run needs besides the data.
+pub struct AgentSetup {
+    pub provider: Arc<dyn Provider>,
+    pub validator: Validator,
+    pub limits: LoopLimits,
+    pub org_name: String,
+    pub concurrency: usize,
+}
+
+impl AgentSetup {
+    pub fn new(config: &Config, provider: Arc<dyn Provider>) -> Result<Self, AgentError> {
+        Ok(Self {
+            provider,
+            validator: Validator::new(&config.compliance).map_err(AgentError::Policy)?,
+            limits: LoopLimits::from_config(&config.llm),
+            org_name: config.org.name.clone(),
+            concurrency: config.llm.concurrency.max(1),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DraftStatus {
+    /// The model's draft passed the validator on its first submission.
+    Validated,
+    /// The model's draft passed after the repair turn.
+    Repaired,
+    /// The deterministic drafter wrote it.
+    Fallback,
+}
+
+impl DraftStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DraftStatus::Validated => "validated",
+            DraftStatus::Repaired => "repaired",
+            DraftStatus::Fallback => "fallback",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftOutcome {
+    pub id: String,
+    pub run_key: String,
+    pub recipient_id: String,
+    pub recipient_name: String,
+    pub kind: DraftKind,
+    pub input_hash: String,
+    pub provider: String,
+    pub model: String,
+    pub prompt_version: String,
+    pub status: DraftStatus,
+    /// Whether the stored draft passed the validator (a fallback must too).
+    pub valid: bool,
+    pub fallback_reasons: Vec<String>,
+    pub stop: StopReason,
+    pub draft: Draft,
+    pub rendered: String,
+    pub findings: Vec<Finding>,
+    pub model_findings: Vec<Finding>,
+    pub usage: Usage,
+    pub model_calls: u32,
+    pub wall_ms: u64,
+    pub cached: bool,
+}
+
+/// The run key of the ISO week containing `as_of`, e.g. `weekly:2026-W47`.
+pub fn weekly_run_key(as_of: DateTime<Utc>) -> String {
+    let week = as_of.iso_week();
+    format!("weekly:{}-W{:02}", week.year(), week.week())
+}
+
+fn json<T: Serialize>(value: &T, what: &'static str) -> Result<String, AgentError> {
+    serde_json::to_string(value).map_err(|source| AgentError::Serialise { what, source })
+}
+
+fn from_stored(stored: &StoredDraft, snapshot: &Snapshot, id: String, run_key: &str) -> Option<DraftOutcome> {
+    Some(DraftOutcome {
+        id,
+        run_key: run_key.to_owned(),
+        recipient_id: stored.recipient_id.clone(),
+        recipient_name: snapshot.recipient.name.clone(),
+        kind: DraftKind::parse(&stored.kind)?,
+        input_hash: stored.input_hash.clone(),
+        provider: stored.provider.clone(),
+        model: stored.model.clone(),
+        prompt_version: stored.prompt_version.clone(),
+        status: serde_json::from_value(serde_json::Value::String(stored.status.clone())).ok()?,
+        valid: stored.valid,
+        fallback_reasons: serde_json::from_str(&stored.fallback_reasons).ok()?,
+        stop: StopReason::Cached { from: stored.id.clone() },
+        draft: serde_json::from_str(&stored.draft).ok()?,
+        rendered: stored.rendered.clone(),
+        findings: serde_json::from_str(&stored.validator_results).ok()?,
+        model_findings: serde_json::from_str(&stored.model_findings).ok()?,
+        usage: Usage::default(),
+        model_calls: 0,
+        wall_ms: 0,
+        cached: true,
+    })
+}
+
+fn to_stored(
+    outcome: &DraftOutcome,
+    snapshot: &Snapshot,
+    transcript: &[TranscriptEntry],
+    compliance_version: &str,
+    cached_from: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<StoredDraft, AgentError> {
+    Ok(StoredDraft {
+        id: outcome.id.clone(),
+        run_key: outcome.run_key.clone(),
+        recipient_id: outcome.recipient_id.clone(),
+        recipient_role: snapshot.recipient.role.as_str().to_owned(),
+        kind: outcome.kind.as_str().to_owned(),
+        as_of: snapshot.as_of.to_string(),
+        input_hash: outcome.input_hash.clone(),
+        provider: outcome.provider.clone(),
+        model: outcome.model.clone(),
+        prompt_version: outcome.prompt_version.clone(),
+        ruleset_version: snapshot.ruleset_version.clone(),
+        compliance_version: compliance_version.to_owned(),
+        status: outcome.status.as_str().to_owned(),
+        valid: outcome.valid,
+        fallback: outcome.status == DraftStatus::Fallback,
+        fallback_reasons: json(&outcome.fallback_reasons, "fallback reasons")?,
+        stop_reason: json(&outcome.stop, "stop reason")?,
+        draft: json(&outcome.draft, "draft")?,
+        rendered: outcome.rendered.clone(),
+        transcript: json(&transcript, "transcript")?,
+        validator_results: json(&outcome.findings, "validator results")?,
+        model_findings: json(&outcome.model_findings, "model findings")?,
+        prompt_tokens: outcome.usage.prompt_tokens as i64,
+        completion_tokens: outcome.usage.completion_tokens as i64,
+        model_calls: i64::from(outcome.model_calls),
+        wall_ms: outcome.wall_ms as i64,
+        cached_from,
+        created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    })
+}
+
+/// Drafts for one recipient: reuses a stored draft with the same inputs, else runs the loop
+/// and falls back to the deterministic drafter when the model's draft cannot be validated.
+pub async fn draft_one(
+    setup: &AgentSetup,
+    snapshot: Snapshot,
+    directory: &Directory,
+    run_key: &str,
+    store: Option<&Store>,
+    now: DateTime<Utc>,
+) -> Result<DraftOutcome, AgentError> {
+    let started = Instant::now();
+    let provider = setup.provider.as_ref();
+    let policy = &setup.validator.policy;
+    let prompt = prompts::render(&snapshot, &setup.org_name, policy);
+    let hash = input_hash(&HashInputs {
+        snapshot: &snapshot,
+        provider: provider.name(),
+        model: provider.model(),
+        prompt_version: &prompt.version,
+        compliance_version: &policy.version,
+        org_name: &setup.org_name,
+    });
+    let id = format!("{run_key}:{}", snapshot.recipient.person_id);
+    if let Some(store) = store {
+        if let Some(stored) = store.find_draft_by_input_hash(&hash).await? {
+            if let Some(outcome) = from_stored(&stored, &snapshot, id.clone(), run_key) {
+                if stored.id != id {
+                    let transcript: Vec<TranscriptEntry> = Vec::new();
+                    let record =
+                        to_stored(&outcome, &snapshot, &transcript, &policy.version, Some(stored.id.clone()), now)?;
+                    store.save_draft(&record).await?;
+                }
+                return Ok(outcome);
+            }
+        }
+    }
+    let facts = Facts::from_snapshot(&snapshot, directory);
+    let looped = run_loop(LoopInputs {
+        provider,
+        snapshot: &snapshot,
+        prompt: &prompt,
+        validator: &setup.validator,
+        facts: &facts,
+        directory,
+        limits: &setup.limits,
+    })
+    .await;
+    let (draft, status, fallback_reasons) = match (&looped.draft, &looped.stop) {
+        (Some(draft), StopReason::Validated { after_repair }) => {
+            let status = if *after_repair { DraftStatus::Repaired } else { DraftStatus::Validated };
+            (draft.clone(), status, Vec::new())
+        }
+        _ => {
+            let mut reasons = vec![looped.stop.describe()];
+            reasons.extend(looped.findings.iter().take(10).map(Finding::to_string));
+            (drafter::draft(&snapshot), DraftStatus::Fallback, reasons)
+        }
+    };
+    let rendered = render(&draft, &snapshot.recipient.name, snapshot.exponent());
+    // The stored draft is validated whoever wrote it: a fallback that fails is stored invalid.
+    let findings = setup.validator.validate(&draft, &rendered, &facts, directory);
+    let outcome = DraftOutcome {
+        id,
+        run_key: run_key.to_owned(),
+        recipient_id: snapshot.recipient.person_id.clone(),
+        recipient_name: snapshot.recipient.name.clone(),
+        kind: snapshot.kind,
+        input_hash: hash,
+        provider: provider.name().to_owned(),
+        model: provider.model().to_owned(),
+        prompt_version: prompt.version.clone(),
+        status,
+        valid: findings.is_empty(),
+        fallback_reasons,
+        stop: looped.stop.clone(),
+        draft,
+        rendered,
+        findings,
+        model_findings: looped.findings.clone(),
+        usage: looped.usage,
+        model_calls: looped.model_calls,
+        wall_ms: started.elapsed().as_millis() as u64,
+        cached: false,
+    };
+    if let Some(store) = store {
+        store.save_draft(&to_stored(&outcome, &snapshot, &looped.transcript, &policy.version, None, now)?).await?;
+    }
+    Ok(outcome)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_key: String,
+    pub drafts: Vec<DraftOutcome>,
+    pub wall_ms: u64,
+}
+
+impl RunSummary {
+    pub fn count(&self, status: DraftStatus) -> usize {
+        self.drafts.iter().filter(|d| d.status == status).count()
+    }
+
+    pub fn invalid(&self) -> usize {
+        self.drafts.iter().filter(|d| !d.valid).count()
+    }
+}
+
+/// What a weekly run reads: the dataset and the engine's report at the run's `as_of`.
+pub struct RunData {
+    pub dataset: Arc<Dataset>,
+    pub report: Arc<RiskReport>,
+}
+
+/// Drafts for every rep, manager and leader (or only `only`), at most `setup.concurrency` at once.
+pub async fn weekly_run(
+    setup: Arc<AgentSetup>,
+    data: RunData,
+    store: Option<Store>,
+    run_key: &str,
+    only: Option<Vec<String>>,
+    now: DateTime<Utc>,
+) -> Result<RunSummary, AgentError> {
+    let started = Instant::now();
+    let hierarchy = Arc::new(Hierarchy::new(&data.dataset.people));
+    let directory = Arc::new(Directory::from_dataset(&data.dataset));
+    let semaphore = Arc::new(Semaphore::new(setup.concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    let people: Vec<String> = recipients(&data.dataset)
+        .into_iter()
+        .map(|p| p.id.to_string())
+        .filter(|id| only.as_ref().is_none_or(|o| o.contains(id)))
+        .collect();
+    for (order, person_id) in people.into_iter().enumerate() {
+        let (setup, dataset, report) = (setup.clone(), data.dataset.clone(), data.report.clone());
+        let (hierarchy, directory, semaphore, store) =
+            (hierarchy.clone(), directory.clone(), semaphore.clone(), store.clone());
+        let run_key = run_key.to_owned();
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await.ok();
+            let person = dataset.people.iter().find(|p| p.id.as_str() == person_id);
+            let Some(snapshot) = person.and_then(|p| Snapshot::build(&dataset, &report, &hierarchy, p)) else {
+                return (order, Err(AgentError::UnknownRecipient(person_id)));
+            };
+            (order, draft_one(&setup, snapshot, &directory, &run_key, store.as_ref(), now).await)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => results.push(result),
+            Err(error) => tracing::error!(%error, "a drafting task panicked or was cancelled"),
+        }
+    }
+    results.sort_by_key(|(order, _)| *order);
+    let mut drafts = Vec::with_capacity(results.len());
+    for (_, result) in results {
+        drafts.push(result?);
+    }
+    Ok(RunSummary { run_key: run_key.to_owned(), drafts, wall_ms: started.elapsed().as_millis() as u64 })
+}

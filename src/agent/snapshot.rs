@@ -1,0 +1,188 @@
+//! A recipient's snapshot: the engine's output at one `as_of` cut down to the recipient's
+//! scope, plus the few recent activities on their deals. Tools read only this, the validator
+//! checks drafts against it, and its hash keys the draft cache.
+
+use super::drafts::DraftKind;
+use super::scope::Scope;
+use crate::domain::{Dataset, Hierarchy, Person, PersonId, Role};
+use crate::features::{DealRisk, ForecastRisk, RiskReport, Scorecard, TeamRollup};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Recent activities kept per deal for the deal-detail tool.
+pub const ACTIVITIES_PER_DEAL: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonRef {
+    pub person_id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// One email, meeting or call on an in-scope deal. Subject and snippet are untrusted source
+/// text: they reach a model only inside a tool result, marked as quoted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActivityBrief {
+    pub activity_id: String,
+    pub deal_id: String,
+    pub occurred_on: NaiveDate,
+    pub kind: String,
+    pub direction: String,
+    pub subject: Option<String>,
+    pub snippet: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub recipient: PersonRef,
+    pub kind: DraftKind,
+    pub as_of: NaiveDate,
+    pub period: String,
+    pub currency: String,
+    pub ruleset_version: String,
+    /// Open deals owned by people in scope, by deal id.
+    pub deals: Vec<DealRisk>,
+    /// Scorecards of the reps in scope.
+    pub scorecards: Vec<Scorecard>,
+    /// The manager's own roll-up.
+    pub team: Option<TeamRollup>,
+    /// The organisation's forecast, for leaders.
+    pub forecast: Option<ForecastRisk>,
+    pub people: Vec<PersonRef>,
+    pub activities: Vec<ActivityBrief>,
+}
+
+impl Snapshot {
+    /// The snapshot for `person`, or `None` for a role that receives no draft.
+    pub fn build(dataset: &Dataset, report: &RiskReport, hierarchy: &Hierarchy, person: &Person) -> Option<Snapshot> {
+        let kind = DraftKind::for_role(person.role)?;
+        let scope = Scope::for_person(person, hierarchy);
+        let deals: Vec<DealRisk> = report.deals.iter().filter(|d| scope.allows_person(&d.owner_id)).cloned().collect();
+        let scorecards: Vec<Scorecard> =
+            report.reps.iter().filter(|c| scope.allows_person(&c.person_id)).cloned().collect();
+        let team = match person.role {
+            Role::Manager => report.teams.iter().find(|t| t.manager_id == person.id.as_str()).cloned(),
+            _ => None,
+        };
+        let forecast = (person.role == Role::Leader).then(|| report.forecast.clone());
+        let people = dataset
+            .people
+            .iter()
+            .filter(|p| scope.allows_person(p.id.as_str()))
+            .map(|p| PersonRef { person_id: p.id.to_string(), name: p.name.clone(), role: p.role })
+            .collect();
+        let activities = recent_activities(dataset, &deals, report.as_of);
+        Some(Snapshot {
+            recipient: PersonRef { person_id: person.id.to_string(), name: person.name.clone(), role: person.role },
+            kind,
+            as_of: report.as_of.date_naive(),
+            period: report.period.clone(),
+            currency: report.currency.clone(),
+            ruleset_version: report.ruleset_version.clone(),
+            deals,
+            scorecards,
+            team,
+            forecast,
+            people,
+            activities,
+        })
+    }
+
+    /// What the recipient's scope covers, in words.
+    pub fn scope_text(&self) -> String {
+        match self.recipient.role {
+            Role::Leader => "the whole organisation".to_owned(),
+            Role::Manager => format!("your team: {} people including you", self.people.len()),
+            Role::Rep | Role::Admin => "your own deals only".to_owned(),
+        }
+    }
+
+    pub fn deal(&self, deal_id: &str) -> Option<&DealRisk> {
+        self.deals.iter().find(|d| d.deal_id == deal_id)
+    }
+
+    pub fn scorecard(&self, person_id: &str) -> Option<&Scorecard> {
+        self.scorecards.iter().find(|c| c.person_id == person_id)
+    }
+
+    pub fn person_name(&self, person_id: &str) -> Option<&str> {
+        self.people.iter().find(|p| p.person_id == person_id).map(|p| p.name.as_str())
+    }
+
+    pub fn activities_of<'s>(&'s self, deal_id: &'s str) -> impl Iterator<Item = &'s ActivityBrief> + 's {
+        self.activities.iter().filter(move |a| a.deal_id == deal_id)
+    }
+
+    /// Decimal places of the reporting currency.
+    pub fn exponent(&self) -> u32 {
+        crate::domain::Currency::parse(&self.currency).map(|c| c.exponent()).unwrap_or(2)
+    }
+
+    /// An amount in minor units as the drafts state it: whole units with separators.
+    pub fn money(&self, minor: i64) -> String {
+        crate::features::numbers::money_text(minor, &self.currency, self.exponent())
+    }
+
+    /// Whole currency units, as the forecast memo's typed fields carry them.
+    pub fn whole_units(&self, minor: i64) -> i64 {
+        crate::features::numbers::major(minor, self.exponent()).round() as i64
+    }
+
+    /// Open deals ranked by how much they need action: highest severity, then amount at stake.
+    pub fn deals_by_urgency(&self) -> Vec<&DealRisk> {
+        let mut ranked: Vec<&DealRisk> = self.deals.iter().filter(|d| d.highest_severity.is_some()).collect();
+        let at_stake = |d: &DealRisk| (d.amount_minor as f64 * (1.0 - d.win_probability)).round() as i64;
+        ranked.sort_by(|a, b| {
+            b.highest_severity
+                .cmp(&a.highest_severity)
+                .then_with(|| at_stake(b).cmp(&at_stake(a)))
+                .then_with(|| a.deal_id.cmp(&b.deal_id))
+        });
+        ranked
+    }
+}
+
+/// The last few activities on each in-scope deal, one pass over the activity table.
+fn recent_activities(
+    dataset: &Dataset,
+    deals: &[DealRisk],
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> Vec<ActivityBrief> {
+    let wanted: BTreeSet<&str> = deals.iter().map(|d| d.deal_id.as_str()).collect();
+    let mut per_deal: BTreeMap<&str, Vec<&crate::domain::Activity>> = BTreeMap::new();
+    for activity in dataset.activities.iter().filter(|a| a.occurred_at <= as_of) {
+        for link in &activity.deals {
+            if let Some(deal) = wanted.get(link.deal_id.as_str()) {
+                per_deal.entry(deal).or_default().push(activity);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (deal_id, mut activities) in per_deal {
+        activities.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then_with(|| a.id.cmp(&b.id)));
+        for activity in activities.into_iter().take(ACTIVITIES_PER_DEAL) {
+            out.push(ActivityBrief {
+                activity_id: activity.id.to_string(),
+                deal_id: deal_id.to_owned(),
+                occurred_on: activity.occurred_at.date_naive(),
+                kind: activity.kind.as_str().to_owned(),
+                direction: activity.direction.as_str().to_owned(),
+                subject: activity.subject.clone(),
+                snippet: activity.snippet.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Everyone who receives a draft, in a stable order: reps, then managers, then leaders.
+pub fn recipients(dataset: &Dataset) -> Vec<&Person> {
+    let mut people: Vec<&Person> = dataset.people.iter().filter(|p| DraftKind::for_role(p.role).is_some()).collect();
+    people.sort_by(|a, b| a.role.cmp(&b.role).then_with(|| a.id.cmp(&b.id)));
+    people
+}
+
+pub fn find_person<'d>(dataset: &'d Dataset, id: &PersonId) -> Option<&'d Person> {
+    dataset.people.iter().find(|p| &p.id == id)
+}

@@ -1,0 +1,216 @@
+//! What a draft may state: the facts of the recipient's snapshot (deals, people, accounts,
+//! numbers, dates, evidence ids) and, to tell "out of scope" from "made up", the directory of
+//! everything that exists in the organisation.
+
+use super::numbers::NumberPool;
+use crate::agent::drafts::DraftKind;
+use crate::agent::snapshot::Snapshot;
+use crate::domain::{Dataset, Role};
+use chrono::Datelike;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every person, deal and account in the organisation, whatever the scope.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    pub people: BTreeMap<String, String>,
+    pub deals: BTreeMap<String, String>,
+    pub accounts: BTreeSet<String>,
+    pub ids: BTreeSet<String>,
+}
+
+impl Directory {
+    pub fn from_dataset(data: &Dataset) -> Self {
+        let mut directory = Directory::default();
+        for person in &data.people {
+            directory.people.insert(person.id.to_string(), person.name.clone());
+            directory.ids.insert(person.id.to_string());
+        }
+        for deal in &data.deals {
+            directory.deals.insert(deal.id.to_string(), deal.name.clone());
+            directory.ids.insert(deal.id.to_string());
+        }
+        for account in &data.accounts {
+            directory.accounts.insert(account.name.clone());
+            directory.ids.insert(account.id.to_string());
+        }
+        directory.ids.extend(data.contacts.iter().map(|c| c.id.to_string()));
+        directory.ids.extend(data.activities.iter().map(|a| a.id.to_string()));
+        directory.ids.extend(data.history.iter().map(|h| h.id.to_string()));
+        directory
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DealFacts {
+    pub name: String,
+    pub owner_id: String,
+    /// Flag signal ids and the ids of the activities and history rows behind them.
+    pub evidence: BTreeSet<String>,
+    pub has_flags: bool,
+}
+
+/// The forecast memo's typed figures, in whole currency units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForecastFigures {
+    pub p10: i64,
+    pub p50: i64,
+    pub p90: i64,
+    pub target: i64,
+    pub commit: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub recipient_id: String,
+    pub recipient_name: String,
+    pub role: Option<Role>,
+    pub kind: Option<DraftKind>,
+    pub period: String,
+    pub currency: String,
+    pub deals: BTreeMap<String, DealFacts>,
+    pub people: BTreeMap<String, String>,
+    /// Account and segment names in scope.
+    pub accounts: BTreeSet<String>,
+    /// Ids a draft may cite: in-scope deals and people, and their evidence rows.
+    pub ids: BTreeSet<String>,
+    /// Team ranks of the reps a manager may name.
+    pub ranks: BTreeMap<String, u32>,
+    pub forecast: Option<ForecastFigures>,
+    pub concentration_keys: BTreeSet<String>,
+    pub pool: NumberPool,
+    /// Word sequences of the quoted source text the tools could show.
+    pub quoted_words: Vec<Vec<String>>,
+    /// Literal strings blanked before numbers are read (names and labels with digits).
+    pub masks: Vec<String>,
+    pub flagged_deals: usize,
+}
+
+/// Lowercase words, for comparing text with quoted sources.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+impl Facts {
+    pub fn from_snapshot(snapshot: &Snapshot, directory: &Directory) -> Facts {
+        let mut facts = Facts {
+            recipient_id: snapshot.recipient.person_id.clone(),
+            recipient_name: snapshot.recipient.name.clone(),
+            role: Some(snapshot.recipient.role),
+            kind: Some(snapshot.kind),
+            period: snapshot.period.clone(),
+            currency: snapshot.currency.clone(),
+            ..Facts::default()
+        };
+        for deal in &snapshot.deals {
+            let mut evidence = BTreeSet::new();
+            for flag in &deal.flags {
+                evidence.insert(flag.signal.as_str().to_owned());
+                evidence.extend(flag.evidence.activity_ids.iter().cloned());
+                evidence.extend(flag.evidence.history_ids.iter().cloned());
+            }
+            facts.ids.extend(evidence.iter().filter(|e| e.contains(':')).cloned());
+            facts.ids.insert(deal.deal_id.clone());
+            if let Some(account) = &deal.account {
+                facts.accounts.insert(account.clone());
+            }
+            if let Some(segment) = &deal.segment {
+                facts.accounts.insert(segment.clone());
+            }
+            facts.deals.insert(
+                deal.deal_id.clone(),
+                DealFacts {
+                    name: deal.name.clone(),
+                    owner_id: deal.owner_id.clone(),
+                    evidence,
+                    has_flags: !deal.flags.is_empty(),
+                },
+            );
+        }
+        facts.flagged_deals = snapshot.deals.iter().filter(|d| d.highest_severity.is_some()).count();
+        for person in &snapshot.people {
+            facts.people.insert(person.person_id.clone(), person.name.clone());
+            facts.ids.insert(person.person_id.clone());
+        }
+        facts.ids.extend(snapshot.activities.iter().map(|a| a.activity_id.clone()));
+        if let Some(team) = &snapshot.team {
+            facts.ranks = team.reps.iter().map(|r| (r.person_id.clone(), r.rank)).collect();
+        }
+        if let Some(forecast) = &snapshot.forecast {
+            facts.forecast = Some(ForecastFigures {
+                p10: snapshot.whole_units(forecast.p10_minor),
+                p50: snapshot.whole_units(forecast.p50_minor),
+                p90: snapshot.whole_units(forecast.p90_minor),
+                target: snapshot.whole_units(forecast.target_minor),
+                commit: snapshot.whole_units(forecast.commit_minor),
+            });
+            for row in forecast.by_account.iter().chain(&forecast.by_segment) {
+                facts.concentration_keys.insert(row.key.clone());
+                facts.accounts.insert(row.key.clone());
+            }
+        }
+        for activity in &snapshot.activities {
+            for text in activity.subject.iter().chain(activity.snippet.iter()) {
+                facts.quoted_words.push(words(text));
+            }
+        }
+        facts.pool = number_pool(snapshot);
+        let mut masks: BTreeSet<String> = directory.deals.values().cloned().collect();
+        masks.extend(directory.accounts.iter().cloned());
+        masks.extend(directory.people.values().cloned());
+        masks.insert(snapshot.ruleset_version.clone());
+        facts.masks = masks.into_iter().filter(|m| m.chars().any(|c| c.is_ascii_digit())).collect();
+        facts.masks.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        facts
+    }
+}
+
+/// Everything the snapshot states as a number or date, except quoted source text.
+fn number_pool(snapshot: &Snapshot) -> NumberPool {
+    let mut pool = NumberPool::default();
+    let scale = 10f64.powi(snapshot.exponent() as i32);
+    let mut value = serde_json::to_value(snapshot).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        // Source text can say anything; it never grounds a number.
+        map.remove("activities");
+    }
+    pool.add_json(&value, "", scale);
+    pool.add_date(snapshot.as_of);
+    for activity in &snapshot.activities {
+        pool.add_date(activity.occurred_on);
+    }
+    if let Ok(period) = snapshot.period.parse::<crate::domain::Period>() {
+        let year = match period {
+            crate::domain::Period::Quarter { fiscal_year, .. } | crate::domain::Period::Year { fiscal_year } => {
+                fiscal_year
+            }
+        };
+        pool.add_plain(f64::from(year));
+    }
+    pool.add_plain(f64::from(snapshot.as_of.year()));
+    let count = |n: usize| n as f64;
+    pool.add_plain(count(snapshot.deals.len()));
+    pool.add_plain(count(snapshot.people.len()));
+    pool.add_plain(count(snapshot.scorecards.len()));
+    pool.add_plain(count(snapshot.deals.iter().filter(|d| d.highest_severity.is_some()).count()));
+    for severity in [crate::features::Severity::High, crate::features::Severity::Warn] {
+        pool.add_plain(count(snapshot.deals.iter().filter(|d| d.highest_severity == Some(severity)).count()));
+    }
+    let open: i64 = snapshot.deals.iter().filter(|d| d.currency == snapshot.currency).map(|d| d.amount_minor).sum();
+    pool.add_money(open as f64 / scale);
+    for deal in &snapshot.deals {
+        pool.add_money(deal.amount_minor as f64 * (1.0 - deal.win_probability) / scale);
+        pool.add_plain(count(deal.flags.len()));
+        if let Some(added) = crate::agent::tools::attainment_added(snapshot, deal) {
+            pool.add_share(added);
+        }
+    }
+    if let Some(team) = &snapshot.team {
+        pool.add_plain(count(team.reps.len()));
+        pool.add_share(crate::features::numbers::share(team.booked_minor as f64, team.quota_minor as f64));
+        pool.add_money((team.quota_minor - team.booked_minor).max(0) as f64 / scale);
+    }
+    for card in &snapshot.scorecards {
+        pool.add_money((card.quota_minor - card.booked_minor).max(0) as f64 / scale);
+    }
+    pool
+}

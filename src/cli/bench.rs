@@ -1,0 +1,159 @@
+//! `candor bench`: measures and prints the foundation's performance figures (import rate,
+//! generation time and peak memory, bulk insert rates on SQLite and Postgres). Figures are
+//! printed, never asserted: timing belongs in benchmarks, not tests.
+
+use super::demo::{sim_params, start_of_day};
+use super::Context;
+use crate::sim;
+use crate::store::Store;
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchSuite {
+    All,
+    Import,
+    Sim,
+    Insert,
+    /// A whole weekly run (offline, then against a scripted model endpoint); not part of `all`.
+    Run,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which figures to measure.
+    #[arg(long, value_enum, default_value = "all")]
+    pub suite: BenchSuite,
+    /// The Maven CRM data set folder.
+    #[arg(long, default_value = "../shared/data/maven-crm")]
+    pub maven_dir: PathBuf,
+    /// Reps in the organisation generated for the generation benchmark.
+    #[arg(long, default_value_t = 1000)]
+    pub sim_reps: u32,
+    /// Reps in the organisation written for the insert benchmark.
+    #[arg(long, default_value_t = 100)]
+    pub insert_reps: u32,
+    /// Postgres server for the insert benchmark; a scratch database is created and dropped.
+    #[arg(long, env = "CANDOR_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub postgres_url: String,
+    /// Reps in the organisation of the weekly-run benchmark.
+    #[arg(long, default_value_t = 1000)]
+    pub run_reps: u32,
+    /// Latency of each call to the scripted model endpoint, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub model_latency_ms: u64,
+    /// Drafting jobs in flight at once against the scripted endpoint.
+    #[arg(long, default_value_t = 32)]
+    pub model_concurrency: u32,
+}
+
+/// Peak resident memory of this process in MiB, from /proc (Linux only).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Resets the peak-RSS mark so the next reading covers only what follows (Linux ≥ 4.0).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn fmt_peak() -> String {
+    peak_rss_mib().map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "n/a".to_owned())
+}
+
+pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let as_of = start_of_day(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default());
+    if args.suite == BenchSuite::Run {
+        let latency = std::time::Duration::from_millis(args.model_latency_ms);
+        super::bench_run::run(context, args.run_reps, latency, args.model_concurrency).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if matches!(args.suite, BenchSuite::All | BenchSuite::Sim) {
+        reset_peak_rss();
+        let params = sim_params(context, None, Some(args.sim_reps), as_of);
+        let started = Instant::now();
+        let org = sim::generate(&params);
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "sim: {} reps, {} deals, {} activities, {} history rows generated in {seconds:.2}s; peak RSS {}",
+            params.reps,
+            org.dataset.deals.len(),
+            org.dataset.activities.len(),
+            org.dataset.history.len(),
+            fmt_peak()
+        );
+    }
+    if matches!(args.suite, BenchSuite::All | BenchSuite::Import) {
+        if args.maven_dir.is_dir() {
+            bench_import(&args.maven_dir).await?;
+        } else {
+            println!("import: skipped, {} not present", args.maven_dir.display());
+        }
+    }
+    if matches!(args.suite, BenchSuite::All | BenchSuite::Insert) {
+        let params = sim_params(context, None, Some(args.insert_reps), as_of);
+        let org = sim::generate(&params);
+        let rows = org.dataset.counts().iter().map(|(_, n)| *n as u64).sum::<u64>()
+            + org.dataset.activities.iter().map(|a| a.deals.len() as u64).sum::<u64>();
+        let scratch = tempfile::tempdir()?;
+        let store = Store::open("", scratch.path(), 4).await?;
+        let started = Instant::now();
+        store.save_sim(&org).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        println!("insert sqlite: {rows} rows in {seconds:.2}s = {:.0} rows/s", rows as f64 / seconds);
+        store.close().await;
+        match bench_postgres(&args.postgres_url, &org, rows).await {
+            Ok(line) => println!("{line}"),
+            Err(error) => println!("insert postgres: skipped, {error:#}"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bench_import(dir: &std::path::Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let outcome = crate::ingest::maven::import_maven(dir)?;
+    let parse_seconds = started.elapsed().as_secs_f64();
+    let rows = outcome.report.records_read;
+    let scratch = tempfile::tempdir()?;
+    let store = Store::open("", scratch.path(), 4).await?;
+    let started = Instant::now();
+    store.save_dataset(&outcome.data).await?;
+    let store_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "import maven: {rows} rows parsed in {parse_seconds:.3}s ({:.0} rows/s); parsed + stored on SQLite {:.0} rows/s",
+        rows as f64 / parse_seconds,
+        rows as f64 / (parse_seconds + store_seconds)
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn bench_postgres(server_url: &str, org: &sim::SimOrg, rows: u64) -> anyhow::Result<String> {
+    let admin = Store::connect(server_url, 1).await?;
+    let name = format!("candor_bench_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(admin.pool()).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await?;
+    let url = crate::store::with_database(server_url, &name);
+    let result = async {
+        let store = Store::open(&url, std::path::Path::new("."), 4).await?;
+        let started = Instant::now();
+        store.save_sim(org).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        store.close().await;
+        anyhow::Ok(format!("insert postgres: {rows} rows in {seconds:.2}s = {:.0} rows/s", rows as f64 / seconds))
+    }
+    .await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(admin.pool())
+        .await
+        .context("dropping the scratch database")?;
+    result
+}

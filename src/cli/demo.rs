@@ -1,0 +1,93 @@
+//! `candor demo`: builds the synthetic organisation in the data directory and shows what it
+//! made. Re-running replaces the previous demo organisation; imported data is left alone.
+
+use super::Context;
+use crate::domain::Role;
+use crate::sim::{self, SimParams};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Args;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Random seed (default from `sim.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of reps (default from `sim.reps`); managers and leaders scale with it.
+    #[arg(long)]
+    pub reps: Option<u32>,
+    /// The organisation's "today" (YYYY-MM-DD); default: today (UTC).
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Midnight UTC at the start of `date`.
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// Simulation parameters from configuration, with command-line overrides.
+pub fn sim_params(context: &Context, seed: Option<u64>, reps: Option<u32>, as_of: DateTime<Utc>) -> SimParams {
+    let config = &context.config.sim;
+    let reps = reps.unwrap_or(config.reps).clamp(1, 1_000);
+    // Keep the configured span of control when only the rep count is overridden.
+    let managers = if reps == config.reps { config.managers } else { (reps / 6).clamp(1, reps) };
+    let leaders = if reps == config.reps { config.leaders } else { (managers / 10).clamp(1, managers) };
+    SimParams {
+        seed: seed.unwrap_or(config.seed),
+        leaders,
+        managers,
+        reps,
+        months_of_history: config.months_of_history,
+        as_of,
+        org_domain: context.config.org.domains.first().cloned().unwrap_or_else(|| "candor-demo.example".to_owned()),
+        fiscal_year_start_month: context.config.org.fiscal_year_start_month,
+    }
+}
+
+pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let as_of = start_of_day(args.as_of.unwrap_or_else(|| Utc::now().date_naive()));
+    let params = sim_params(context, args.seed, args.reps, as_of);
+    let started = Instant::now();
+    let org = sim::generate(&params);
+    let generated_in = started.elapsed();
+    let store = context.open_store().await?;
+    let started = Instant::now();
+    store.replace_sim(&org).await?;
+    let stored_in = started.elapsed();
+
+    let data = &org.dataset;
+    let count_role = |role: Role| data.people.iter().filter(|p| p.role == role).count();
+    println!("Demo organisation: {} (seed {}, as of {})", context.config.org.name, params.seed, as_of.date_naive());
+    println!(
+        "  {} leaders, {} managers, {} reps; {} accounts with {} contacts",
+        count_role(Role::Leader),
+        count_role(Role::Manager),
+        count_role(Role::Rep),
+        data.accounts.len(),
+        data.contacts.len()
+    );
+    println!(
+        "  {} deals with {} history rows; {} activities; {} quotas",
+        data.deals.len(),
+        data.history.len(),
+        data.activities.len(),
+        data.quotas.len()
+    );
+    println!(
+        "  ground truth for {} open deals stored apart from observable data (for backtests and evals)",
+        org.truth.deals.len()
+    );
+    println!(
+        "  generated in {:.2}s, stored in {:.2}s at {}",
+        generated_in.as_secs_f64(),
+        stored_in.as_secs_f64(),
+        store.location()
+    );
+    println!();
+    print!("{}", super::stats::render(&store.stats().await?));
+    let (summary, drafts_dir) = super::coaching::weekly_coaching_run(context, &store, as_of.date_naive()).await?;
+    super::coaching::print_summary(&summary, &drafts_dir, &store);
+    Ok(ExitCode::SUCCESS)
+}

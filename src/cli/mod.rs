@@ -1,0 +1,207 @@
+//! Command-line interface: parses arguments, loads configuration, opens the store and runs one
+//! command. Errors end as one line on stderr and a non-zero exit code.
+
+mod audit;
+mod backtest;
+mod bench;
+mod bench_run;
+mod coaching;
+mod comp;
+mod conduct;
+mod demo;
+mod draft;
+mod eval;
+mod forecast;
+mod import;
+mod pip;
+mod quota;
+mod review;
+mod risk;
+pub mod risk_bench;
+pub mod run;
+mod runs;
+mod serve;
+mod stats;
+mod sync;
+mod tools;
+
+use crate::config::Config;
+use crate::store::Store;
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "candor",
+    version,
+    about = "Sales coaching for regulated financial services: deal risk, rep nudges, manager briefs, forecast memos"
+)]
+pub struct Cli {
+    /// Where Candor keeps its embedded database and files.
+    #[arg(long, global = true, default_value = "./candor-data", env = "CANDOR_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// Configuration file (default: ./candor.toml when it exists).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Build the synthetic demo organisation in the data directory and show what it made.
+    Demo(demo::DemoArgs),
+    /// Import records from files.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Counts per entity, pipeline by stage and won amount by currency.
+    Stats {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Measure and print performance figures.
+    Bench(bench::BenchArgs),
+    /// Start the weekly coaching run for a week; `--wait` works it here with progress.
+    Run(run::RunArgs),
+    /// List runs and their state (queued, running, completed, failed).
+    Runs(runs::RunsArgs),
+    /// Review drafts: list, show, approve, edit, reject.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Run the HTTP listener, the job workers and the scheduler.
+    Serve(serve::ServeArgs),
+    /// Pull new and changed records from the enabled CRM, calendar and mail sources.
+    Sync(sync::SyncArgs),
+    /// Draft one recipient's coaching message and print it.
+    Draft(draft::DraftArgs),
+    /// Run the eval suites and print (and write) the figures.
+    Eval(eval::EvalArgs),
+    /// Export or check the agent tools' JSON Schemas.
+    #[command(subcommand)]
+    Tools(tools::ToolsCommand),
+    /// Deal risk with evidence, rep scorecards and team roll-ups at a date.
+    Risk(risk::RiskArgs),
+    /// The period's forecast risk: P10/P50/P90 against target and commit, downside, exposures.
+    Forecast(forecast::ForecastArgs),
+    /// Replay the engine at past dates and score it against what happened.
+    Backtest(backtest::BacktestArgs),
+    /// Pay statements, what-if estimates and the incentive plans.
+    #[command(subcommand)]
+    Comp(comp::CompCommand),
+    /// Quota suggestions from history and pipeline.
+    #[command(subcommand)]
+    Quota(quota::QuotaCommand),
+    /// Improvement plans, check-ins and review drafts.
+    #[command(subcommand)]
+    Pip(pip::PipCommand),
+    /// Conduct-risk surveillance and compliance events (compliance role only).
+    #[command(subcommand)]
+    Conduct(conduct::ConductCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration with secrets redacted.
+    Show,
+}
+
+/// Everything a command needs: the validated configuration and where the data lives.
+pub struct Context {
+    pub config: Config,
+    pub data_dir: PathBuf,
+}
+
+impl Context {
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        Store::open(self.config.database.url.expose(), &self.data_dir, self.config.database.max_connections)
+            .await
+            .context("opening the store")
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("CANDOR_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", error_chain(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `outer: inner: root`, skipping a cause whose text the outer message already contains.
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&message);
+        }
+    }
+    text
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    let context = Context { config, data_dir: cli.data_dir };
+    match cli.command {
+        Command::Migrate => {
+            let store = context.open_store().await?;
+            println!("database ready at {}", store.location());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => demo::run(&context, args).await,
+        Command::Import(command) => import::run(&context, command).await,
+        Command::Stats { json } => stats::run(&context, json).await,
+        Command::Config(ConfigCommand::Show) => {
+            print!("{}", context.config.redacted_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => bench::run(&context, args).await,
+        Command::Run(args) => run::run(&context, args).await,
+        Command::Runs(args) => runs::run(&context, args).await,
+        Command::Review(command) => review::run(&context, command).await,
+        Command::Audit(command) => audit::run(&context, command).await,
+        Command::Serve(args) => serve::run(&context, args).await,
+        Command::Sync(args) => sync::run(&context, args).await,
+        Command::Draft(args) => draft::run(&context, args).await,
+        Command::Eval(args) => eval::run(&context, args).await,
+        Command::Tools(command) => tools::run(command),
+        Command::Risk(args) => risk::run(&context, args).await,
+        Command::Forecast(args) => forecast::run(&context, args).await,
+        Command::Backtest(args) => backtest::run(&context, args).await,
+        Command::Comp(command) => comp::run(&context, command).await,
+        Command::Quota(command) => quota::run(&context, command).await,
+        Command::Pip(command) => pip::run(&context, command).await,
+        Command::Conduct(command) => conduct::run(&context, command).await,
+    }
+}

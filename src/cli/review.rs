@@ -1,0 +1,156 @@
+//! `candor review list | show | approve | edit | reject`: the reviewer's desk. Decisions name
+//! the reviewer (`--as`, or `CANDOR_REVIEWER`), who must be allowed by the draft's policy; an
+//! edit needs a reason and is kept as a diff.
+
+use super::Context;
+use crate::review;
+use crate::store::ReviewRecord;
+use anyhow::Context as _;
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Drafts in a state (default: waiting for review).
+    List {
+        /// drafted, approved, edited, rejected, delivered, failed or all.
+        #[arg(long, default_value = "drafted")]
+        state: String,
+        #[arg(long)]
+        run: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One draft in full: text, provenance, edits, deliveries and its audit trail.
+    Show {
+        draft_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a draft as it is.
+    Approve {
+        draft_id: String,
+        #[command(flatten)]
+        reviewer: Reviewer,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Replace a draft's text and approve it; the change is kept as a diff.
+    Edit {
+        draft_id: String,
+        #[command(flatten)]
+        reviewer: Reviewer,
+        #[arg(long)]
+        reason: String,
+        /// File with the new text (default: standard input).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Reject a draft; it is never delivered.
+    Reject {
+        draft_id: String,
+        #[command(flatten)]
+        reviewer: Reviewer,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Reviewer {
+    /// Who decides: an email address or person id.
+    #[arg(long = "as", env = "CANDOR_REVIEWER")]
+    pub who: String,
+}
+
+fn line(draft: &ReviewRecord) -> String {
+    format!("{:<48} {:<14} {:<9} {:<22} {}", draft.draft_id, draft.kind, draft.state, draft.policy, draft.subject)
+}
+
+pub async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<ExitCode> {
+    let store = context.open_store().await?;
+    let config = &context.config;
+    let decided = match command {
+        ReviewCommand::List { state, run, json } => {
+            let state = (state != "all").then_some(state);
+            let drafts = store.reviews(state.as_deref(), run.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&drafts)?);
+            } else if drafts.is_empty() {
+                println!("no drafts{}", state.map(|s| format!(" in state {s}")).unwrap_or_default());
+            } else {
+                for draft in &drafts {
+                    println!("{}", line(draft));
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        ReviewCommand::Show { draft_id, json } => return show(&store, &draft_id, json).await,
+        ReviewCommand::Approve { draft_id, reviewer, reason } => {
+            review::approve(&store, config, &draft_id, &reviewer.who, reason.as_deref(), Utc::now()).await?
+        }
+        ReviewCommand::Edit { draft_id, reviewer, reason, file } => {
+            let text = match file {
+                Some(path) => std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?,
+                None => {
+                    let mut text = String::new();
+                    std::io::stdin().read_to_string(&mut text).context("reading the new text from standard input")?;
+                    text
+                }
+            };
+            review::edit(&store, config, &draft_id, &reviewer.who, &text, &reason, Utc::now()).await?
+        }
+        ReviewCommand::Reject { draft_id, reviewer, reason } => {
+            review::reject(&store, config, &draft_id, &reviewer.who, &reason, Utc::now()).await?
+        }
+    };
+    println!("{} is now {}", decided.draft_id, decided.state);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(store: &crate::store::Store, draft_id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let draft = store.review(draft_id).await?.with_context(|| format!("no draft {draft_id}"))?;
+    let edits = store.review_edits(draft_id).await?;
+    let deliveries = store.deliveries(draft_id).await?;
+    let trail = store.audit_for_subject(draft_id).await?;
+    if json {
+        let value = serde_json::json!({ "draft": draft, "edits": edits, "deliveries": deliveries, "audit": trail });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "draft     {}\nkind      {}\nto        {} {}",
+        draft.draft_id,
+        draft.kind,
+        draft.recipient_name,
+        draft.recipient_email.as_deref().map(|e| format!("<{e}>")).unwrap_or_default()
+    );
+    println!("state     {} (policy {})", draft.state, draft.policy);
+    if let Some(by) = &draft.decided_by {
+        println!(
+            "decided   by {by} at {}{}",
+            draft.decided_at.as_deref().unwrap_or(""),
+            draft.decision_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+        );
+    }
+    println!("subject   {}\n\n{}\n", draft.subject, draft.body.trim_end());
+    for edit in &edits {
+        println!("edit {} by {} at {}: {}\n{}", edit.seq, edit.editor, edit.edited_at, edit.reason, edit.diff);
+    }
+    for delivery in &deliveries {
+        println!(
+            "delivery  {} {} after {} attempts{}",
+            delivery.channel,
+            delivery.state,
+            delivery.attempts,
+            delivery.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+        );
+    }
+    for entry in &trail {
+        println!("audit     #{} {} {} by {}", entry.seq, entry.recorded_at, entry.action, entry.actor);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,417 @@
+//! Typed, layered configuration: built-in defaults, then `candor.toml` (or `--config FILE`),
+//! then `CANDOR__SECTION__KEY` environment variables. Validated once at start; secrets are
+//! redacted whenever the configuration is shown or logged.
+
+use crate::domain::{Currency, FiscalCalendar, Stage, StageCatalogue, StageStatus};
+pub use comp::CompConfig;
+pub use connectors::{
+    ConnectorsConfig, GoogleConfig, HubspotConfig, MsGraphConfig, RateLimit, SalesforceAuth, SalesforceConfig,
+    SalesforceFields, SyncPolicy,
+};
+pub use delivery::{DeliveryConfig, OutboxConfig, SmtpConfig, SmtpSecurity, WebhookConfig};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+pub use ingest::{BodyRetention, IngestConfig};
+pub use llm::{AzureConfig, CompliancePolicy, ComplianceRule, LlmConfig, ProviderKind};
+pub use memory::{EmbeddingsConfig, QdrantConfig};
+use serde::{Deserialize, Serialize};
+pub use service::{AuditConfig, HttpConfig, JobsConfig, ReviewConfig, ScheduleConfig};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+mod comp;
+mod connectors;
+mod delivery;
+mod ingest;
+mod llm;
+mod memory;
+mod service;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("configuration is invalid: {0}")]
+    Parse(String),
+    #[error("configuration is invalid: {field}: {reason}")]
+    Invalid { field: String, reason: String },
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { field: field.into(), reason: reason.into() }
+}
+
+/// A value that never prints: `Debug`, `Display` and `Serialize` show `***`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(if self.0.is_empty() { "" } else { "***" })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub org: OrgConfig,
+    pub stages: Vec<StageConfig>,
+    pub sim: SimConfig,
+    #[serde(default)]
+    pub ingest: IngestConfig,
+    /// Risk-engine thresholds and the ruleset version stored with every snapshot.
+    #[serde(default)]
+    pub risk: crate::features::RiskConfig,
+    /// Which model drafts and the drafting loop's budgets.
+    #[serde(default)]
+    pub llm: LlmConfig,
+    /// The policy every draft is checked against.
+    #[serde(default)]
+    pub compliance: CompliancePolicy,
+    /// Job workers: concurrency, leases, retries.
+    #[serde(default)]
+    pub jobs: JobsConfig,
+    /// When each kind of message goes out, in the recipient's time zone.
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    /// Who must approve each kind of draft before it is delivered.
+    #[serde(default)]
+    pub review: ReviewConfig,
+    #[serde(default)]
+    pub audit: AuditConfig,
+    /// Channels that carry approved drafts.
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Vector memory: the embedded store or a Qdrant server, and the playbook folder.
+    #[serde(default)]
+    pub qdrant: QdrantConfig,
+    /// An optional OpenAI-compatible embeddings endpoint for dense and hybrid retrieval.
+    #[serde(default)]
+    pub embeddings: EmbeddingsConfig,
+    /// Live CRM, calendar and mail connectors.
+    #[serde(default)]
+    pub connectors: ConnectorsConfig,
+    /// Incentive plans, the compliance role and performance-management defaults.
+    #[serde(default)]
+    pub comp: CompConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://…` or `sqlite://…`; empty means `candor.db` in the data directory.
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrgConfig {
+    pub name: String,
+    /// The organisation's own email domains: mail between them is internal.
+    pub domains: Vec<String>,
+    pub fiscal_year_start_month: u32,
+    pub currency: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    #[serde(default = "default_pipeline")]
+    pub pipeline: String,
+    pub key: String,
+    pub label: String,
+    pub order: i64,
+    pub probability: u8,
+    pub status: StageStatus,
+}
+
+fn default_pipeline() -> String {
+    "default".to_owned()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub leaders: u32,
+    pub managers: u32,
+    pub reps: u32,
+    pub months_of_history: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database: DatabaseConfig::default(),
+            org: OrgConfig::default(),
+            stages: default_stages(),
+            sim: SimConfig::default(),
+            ingest: IngestConfig::default(),
+            risk: crate::features::RiskConfig::default(),
+            llm: LlmConfig::default(),
+            compliance: CompliancePolicy::default(),
+            jobs: JobsConfig::default(),
+            schedule: ScheduleConfig::default(),
+            review: ReviewConfig::default(),
+            audit: AuditConfig::default(),
+            delivery: DeliveryConfig::default(),
+            http: HttpConfig::default(),
+            qdrant: QdrantConfig::default(),
+            embeddings: EmbeddingsConfig::default(),
+            connectors: ConnectorsConfig::default(),
+            comp: CompConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: Secret::default(), max_connections: 8 }
+    }
+}
+
+impl Default for OrgConfig {
+    fn default() -> Self {
+        Self {
+            name: "Northbridge Financial Services".to_owned(),
+            domains: vec!["northbridge-fs.example".to_owned()],
+            fiscal_year_start_month: 1,
+            currency: "USD".to_owned(),
+            timezone: "Europe/London".to_owned(),
+        }
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self { seed: 42, leaders: 1, managers: 4, reps: 24, months_of_history: 15 }
+    }
+}
+
+/// The default pipeline for institutional financial-services sales.
+pub fn default_stages() -> Vec<StageConfig> {
+    let stage = |key: &str, label: &str, order, probability, status| StageConfig {
+        pipeline: default_pipeline(),
+        key: key.to_owned(),
+        label: label.to_owned(),
+        order,
+        probability,
+        status,
+    };
+    vec![
+        stage("qualify", "Qualify", 1, 10, StageStatus::Open),
+        stage("discover", "Discover", 2, 20, StageStatus::Open),
+        stage("solution", "Solution design", 3, 40, StageStatus::Open),
+        stage("proposal", "Proposal", 4, 60, StageStatus::Open),
+        stage("negotiate", "Negotiate", 5, 80, StageStatus::Open),
+        stage("closed_won", "Closed won", 6, 100, StageStatus::Won),
+        stage("closed_lost", "Closed lost", 7, 0, StageStatus::Lost),
+    ]
+}
+
+impl Config {
+    /// Defaults, then `file` (or `candor.toml` in the working directory when it exists), then
+    /// `CANDOR__…` environment variables; validated.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.to_path_buf())),
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None if Path::new("candor.toml").exists() => figment = figment.merge(Toml::file("candor.toml")),
+            None => {}
+        }
+        Self::from_figment(figment.merge(Env::prefixed("CANDOR__").split("__")))
+    }
+
+    /// Parses a TOML string over the defaults (no environment), for tests and tools.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        Self::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(text)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        // `Serialized::defaults` writes the redacted form of secrets; an unset secret is "".
+        let config: Config = figment.extract().map_err(|e| ConfigError::Parse(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database.url.expose();
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid("database.url", "must start with sqlite: or postgres://"));
+        }
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        FiscalCalendar::new(self.org.fiscal_year_start_month)
+            .map_err(|e| invalid("org.fiscal_year_start_month", e.to_string()))?;
+        Currency::parse(&self.org.currency).map_err(|e| invalid("org.currency", e.to_string()))?;
+        self.org
+            .timezone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| invalid("org.timezone", format!("{:?} is not an IANA time zone", self.org.timezone)))?;
+        for (index, domain) in self.org.domains.iter().enumerate() {
+            if crate::domain::normalise_domain(domain).is_none() {
+                return Err(invalid(format!("org.domains[{index}]"), format!("{domain:?} is not a domain")));
+            }
+        }
+        self.validate_stages()?;
+        self.ingest.validate()?;
+        if self.sim.reps == 0 || self.sim.reps > 1_000 {
+            return Err(invalid("sim.reps", "must be between 1 and 1000"));
+        }
+        if self.sim.managers == 0 || self.sim.managers > self.sim.reps {
+            return Err(invalid("sim.managers", "must be between 1 and sim.reps"));
+        }
+        if self.sim.leaders == 0 || self.sim.leaders > self.sim.managers {
+            return Err(invalid("sim.leaders", "must be between 1 and sim.managers"));
+        }
+        if !(12..=60).contains(&self.sim.months_of_history) {
+            return Err(invalid("sim.months_of_history", "must be between 12 and 60"));
+        }
+        self.risk.validate().map_err(|e| invalid(format!("risk.{}", e.field), e.reason))?;
+        self.llm.validate()?;
+        self.compliance.validate()?;
+        self.jobs.validate()?;
+        self.schedule.validate()?;
+        self.review.validate()?;
+        self.audit.validate()?;
+        self.delivery.validate()?;
+        self.http.validate()?;
+        self.qdrant.validate()?;
+        self.embeddings.validate()?;
+        self.connectors.validate()?;
+        self.comp.validate()?;
+        Ok(())
+    }
+
+    fn validate_stages(&self) -> Result<(), ConfigError> {
+        let mut keys = BTreeSet::new();
+        for (index, stage) in self.stages.iter().enumerate() {
+            let field = |name: &str| format!("stages[{index}].{name}");
+            if stage.key.trim().is_empty() {
+                return Err(invalid(field("key"), "is empty"));
+            }
+            if !keys.insert((stage.pipeline.clone(), stage.key.clone())) {
+                return Err(invalid(
+                    field("key"),
+                    format!("{:?} appears twice in pipeline {:?}", stage.key, stage.pipeline),
+                ));
+            }
+            if stage.probability > 100 {
+                return Err(invalid(field("probability"), "must be between 0 and 100"));
+            }
+        }
+        let pipelines: BTreeSet<&str> = self.stages.iter().map(|s| s.pipeline.as_str()).collect();
+        for pipeline in pipelines {
+            for status in [StageStatus::Open, StageStatus::Won, StageStatus::Lost] {
+                if !self.stages.iter().any(|s| s.pipeline == pipeline && s.status == status) {
+                    return Err(invalid("stages", format!("pipeline {pipeline:?} has no {} stage", status.as_str())));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn stage_catalogue(&self) -> StageCatalogue {
+        StageCatalogue::new(
+            self.stages
+                .iter()
+                .map(|s| Stage {
+                    pipeline: s.pipeline.clone(),
+                    key: s.key.clone(),
+                    label: s.label.clone(),
+                    order: s.order,
+                    probability: s.probability,
+                    status: s.status,
+                })
+                .collect(),
+        )
+    }
+
+    pub fn fiscal_calendar(&self) -> FiscalCalendar {
+        FiscalCalendar::new(self.org.fiscal_year_start_month).unwrap_or_default()
+    }
+
+    pub fn currency(&self) -> Currency {
+        Currency::parse(&self.org.currency).unwrap_or(Currency::USD)
+    }
+
+    /// The configuration as TOML with every secret shown as `***`.
+    pub fn redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render configuration: {e}"))
+    }
+}
+
+/// Strips the password from a database URL for display.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_loads_and_validates() {
+        let config = Config::from_toml("").unwrap();
+        assert_eq!(config.sim.reps, 24);
+        assert_eq!(config.stage_catalogue().stages().len(), 7);
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let err = Config::from_toml("[org]\nfiscal_year_start_month = 13").unwrap_err().to_string();
+        assert!(err.contains("org.fiscal_year_start_month"), "{err}");
+        let err = Config::from_toml("[org]\ntimezone = \"Mars/Base\"").unwrap_err().to_string();
+        assert!(err.contains("org.timezone"), "{err}");
+        let err = Config::from_toml("[database]\nurl = \"mysql://x\"").unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{err}");
+        let err = Config::from_toml("[org]\nunknown = 1").unwrap_err().to_string();
+        assert!(err.contains("unknown"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let config = Config::from_toml("[database]\nurl = \"postgres://u:hunter2@db/candor\"").unwrap();
+        assert_eq!(config.database.url.expose(), "postgres://u:hunter2@db/candor");
+        assert!(!config.redacted_toml().contains("hunter2"));
+        assert!(!format!("{config:?}").contains("hunter2"));
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+    }
+}

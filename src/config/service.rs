@@ -1,0 +1,225 @@
+//! The sections that run Candor as a service: `[jobs]` (workers, leases, retries), `[schedule]`
+//! (when each kind of message goes out, in the recipient's time zone), `[review]` (who must
+//! approve what), `[audit]` (retention) and `[http]` (the listener).
+
+use super::{invalid, ConfigError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Jobs one process works on at once; drafting with a remote model is bounded by this.
+    pub concurrency: u32,
+    /// How long a claimed job stays leased without a heartbeat before another worker may take it.
+    pub lease_seconds: u64,
+    /// Attempts before a job is failed for good.
+    pub max_attempts: u32,
+    /// First retry delay; each further attempt doubles it, up to `backoff_max_seconds`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_seconds: u64,
+    /// How often an idle worker looks for new work.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            lease_seconds: 60,
+            max_attempts: 6,
+            backoff_base_ms: 1_000,
+            backoff_max_seconds: 900,
+            poll_interval_ms: 500,
+        }
+    }
+}
+
+/// Cron patterns (`minute hour day-of-month month day-of-week`), each evaluated in the
+/// recipient's own time zone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// Whether `candor serve` starts runs on its own.
+    pub enabled: bool,
+    pub rep_nudge: String,
+    pub manager_brief: String,
+    pub forecast_memo: String,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            rep_nudge: "30 7 * * MON".to_owned(),
+            manager_brief: "0 8 * * MON".to_owned(),
+            forecast_memo: "0 16 * * FRI".to_owned(),
+        }
+    }
+}
+
+/// Who approves each kind of draft: `auto_approve`, `recipient_manager`, or `role:NAME` for a
+/// role named under `[review.roles]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewConfig {
+    pub rep_nudge: String,
+    pub manager_brief: String,
+    pub forecast_memo: String,
+    /// Named reviewer roles (e.g. `compliance`) and their members, by email or person id.
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        Self {
+            rep_nudge: "auto_approve".to_owned(),
+            manager_brief: "auto_approve".to_owned(),
+            forecast_memo: "auto_approve".to_owned(),
+            roles: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Years every audit entry is kept; nothing younger is ever deleted.
+    pub retention_years: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self { retention_years: 7 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address the listener binds (`CANDOR__HTTP__BIND`).
+    pub bind: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".to_owned() }
+    }
+}
+
+impl JobsConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=1_024).contains(&self.concurrency) {
+            return Err(invalid("jobs.concurrency", "must be between 1 and 1024"));
+        }
+        if !(1..=86_400).contains(&self.lease_seconds) {
+            return Err(invalid("jobs.lease_seconds", "must be between 1 and 86400"));
+        }
+        if !(1..=100).contains(&self.max_attempts) {
+            return Err(invalid("jobs.max_attempts", "must be between 1 and 100"));
+        }
+        if self.backoff_base_ms == 0 || self.backoff_base_ms > 3_600_000 {
+            return Err(invalid("jobs.backoff_base_ms", "must be between 1 and 3600000"));
+        }
+        if self.backoff_max_seconds == 0 {
+            return Err(invalid("jobs.backoff_max_seconds", "must be at least 1"));
+        }
+        if !(10..=60_000).contains(&self.poll_interval_ms) {
+            return Err(invalid("jobs.poll_interval_ms", "must be between 10 and 60000"));
+        }
+        Ok(())
+    }
+}
+
+impl ScheduleConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (name, pattern) in self.patterns() {
+            crate::jobs::parse_cron(pattern).map_err(|reason| invalid(format!("schedule.{name}"), reason))?;
+        }
+        Ok(())
+    }
+
+    /// `(draft kind, pattern)` for every kind.
+    pub fn patterns(&self) -> [(&'static str, &str); 3] {
+        [
+            ("rep_nudge", self.rep_nudge.as_str()),
+            ("manager_brief", self.manager_brief.as_str()),
+            ("forecast_memo", self.forecast_memo.as_str()),
+        ]
+    }
+}
+
+impl ReviewConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (name, text) in [
+            ("rep_nudge", &self.rep_nudge),
+            ("manager_brief", &self.manager_brief),
+            ("forecast_memo", &self.forecast_memo),
+        ] {
+            let policy =
+                crate::review::Policy::parse(text).map_err(|reason| invalid(format!("review.{name}"), reason))?;
+            if let crate::review::Policy::Role(role) = &policy {
+                if self.roles.get(role).is_none_or(|members| members.is_empty()) {
+                    return Err(invalid(
+                        format!("review.{name}"),
+                        format!("role {role:?} has no members under [review.roles]"),
+                    ));
+                }
+            }
+        }
+        for (role, members) in &self.roles {
+            if members.iter().any(|m| m.trim().is_empty()) {
+                return Err(invalid(format!("review.roles.{role}"), "has an empty member"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AuditConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        // Record-keeping rules for regulated firms ask for five years or more.
+        if !(5..=100).contains(&self.retention_years) {
+            return Err(invalid("audit.retention_years", "must be between 5 and 100"));
+        }
+        Ok(())
+    }
+}
+
+impl HttpConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.bind
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| invalid("http.bind", format!("{:?} is not an address like 127.0.0.1:8080", self.bind)))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn service_sections_have_defaults_and_validate() {
+        let config = Config::from_toml("").unwrap();
+        assert_eq!(config.schedule.rep_nudge, "30 7 * * MON");
+        assert_eq!(config.audit.retention_years, 7);
+        assert_eq!(config.http.bind, "127.0.0.1:8080");
+        let err = Config::from_toml("[schedule]\nrep_nudge = \"not a cron\"").unwrap_err().to_string();
+        assert!(err.contains("schedule.rep_nudge"), "{err}");
+        let err = Config::from_toml("[review]\nforecast_memo = \"role:compliance\"").unwrap_err().to_string();
+        assert!(err.contains("review.forecast_memo") && err.contains("compliance"), "{err}");
+        let config = Config::from_toml(
+            "[review]\nforecast_memo = \"role:compliance\"\n[review.roles]\ncompliance = [\"cco@northbridge-fs.example\"]",
+        )
+        .unwrap();
+        assert_eq!(config.review.roles["compliance"].len(), 1);
+        let err = Config::from_toml("[audit]\nretention_years = 1").unwrap_err().to_string();
+        assert!(err.contains("audit.retention_years"), "{err}");
+        let err = Config::from_toml("[http]\nbind = \"everywhere\"").unwrap_err().to_string();
+        assert!(err.contains("http.bind"), "{err}");
+        let err = Config::from_toml("[jobs]\nconcurrency = 0").unwrap_err().to_string();
+        assert!(err.contains("jobs.concurrency"), "{err}");
+    }
+}

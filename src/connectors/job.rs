@@ -1,0 +1,63 @@
+//! The scheduler's handle on a connector: one configured source whose [`ConnectorJob::run`]
+//! has the shape of the job pipeline's sync step (name, then a one-line summary or an error
+//! text), so the weekly run's sync job can pull every enabled source.
+
+use super::{sync_source, SourceKind, SyncOptions};
+use crate::config::Config;
+use crate::store::Store;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct ConnectorJob {
+    config: Arc<Config>,
+    source: SourceKind,
+}
+
+impl ConnectorJob {
+    pub fn new(config: Arc<Config>, source: SourceKind) -> Self {
+        Self { config, source }
+    }
+
+    /// One job per source enabled in `config`.
+    pub fn enabled(config: Arc<Config>) -> Vec<ConnectorJob> {
+        SourceKind::enabled_in(&config)
+            .into_iter()
+            .map(|source| ConnectorJob::new(Arc::clone(&config), source))
+            .collect()
+    }
+
+    pub fn name(&self) -> &str {
+        self.source.as_str()
+    }
+
+    /// An incremental sync; the summary is what the job records as its result. A failed sync
+    /// keeps what it committed, so retrying the job resumes rather than repeats.
+    pub async fn run(&self, store: &Store) -> Result<String, String> {
+        sync_source(store, &self.config, self.source, &SyncOptions::default())
+            .await
+            .map(|report| report.summary())
+            .map_err(|error| error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_follow_enabled_sources_and_their_futures_are_send() {
+        let mut config = Config::default();
+        config.connectors.hubspot.enabled = true;
+        config.connectors.google.enabled = true;
+        let jobs = ConnectorJob::enabled(Arc::new(config));
+        let names: Vec<&str> = jobs.iter().map(ConnectorJob::name).collect();
+        assert_eq!(names, vec!["hubspot", "google"]);
+        fn assert_send<T: Send>(_: &T) {}
+        let store_future = async {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open("", dir.path(), 1).await.unwrap();
+            jobs[0].run(&store).await
+        };
+        assert_send(&store_future);
+    }
+}

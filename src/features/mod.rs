@@ -1,0 +1,65 @@
+//! The deterministic engine: deal risk signals with evidence, calibrated win and slip
+//! probabilities, rep scorecards, team roll-ups, forecast risk and backtests. Pure: it reads a
+//! [`crate::domain::Dataset`] and an explicit `as_of`, never a database, a clock or the network.
+//!
+//! Entry points: [`Index::new`] once per dataset, then [`analyse`] at any `as_of`, or
+//! [`backtest`] over a range of past dates.
+
+mod assess;
+pub mod backtest;
+mod calibration;
+mod conduct;
+mod engagement;
+mod forecast;
+mod index;
+mod metrics;
+mod model;
+pub mod numbers;
+mod parallel;
+mod report;
+mod rollup;
+pub mod rules;
+mod scorecard;
+pub mod signals;
+#[cfg(test)]
+mod sim_tests;
+mod state;
+mod table;
+mod training;
+mod validation;
+mod velocity;
+mod win;
+
+pub use backtest::{backtest, BacktestOptions, BacktestReport, GroundTruthOutcome};
+pub use calibration::LogisticModel;
+pub use conduct::{Conduct, PeriodAccuracy};
+pub use forecast::{Concentration, Exposure, ForecastRisk, NewBusiness};
+pub use index::Index;
+pub use metrics::{auc, brier, calibration_table, CalibrationBin};
+pub use report::{analyse, end_of_day, start_of_day, DealRisk, Evidence, Flag, RiskReport, Settings};
+pub use rollup::{DealToInspect, NeedReason, RepNeed, TeamRollup};
+pub use rules::{RiskConfig, RuleError};
+pub use scorecard::{Hygiene, Metric, Scorecard};
+pub use signals::{Severity, SignalId};
+pub use win::{Contribution, ModelSummary, WinExplanation};
+
+/// Failures of the engine's entry points (the computation itself cannot fail).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeatureError {
+    #[error("the backtest range is empty: from {from} is after to {to}")]
+    EmptyRange { from: chrono::NaiveDate, to: chrono::NaiveDate },
+    #[error("the backtest step must be at least one day")]
+    Step,
+    #[error("the backtest range holds {0} dates; at most 520 are allowed")]
+    TooManyDates(usize),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+}
+
+/// Serialises `value` as pretty JSON with a trailing newline; the report types hold only
+/// ordered collections and pre-rounded floats, so equal inputs give equal bytes.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}

@@ -1,0 +1,95 @@
+//! The drafting step backed by the agent: the recipient's scoped snapshot goes through the
+//! agent's bounded, validated loop (or its offline provider), which stores the draft with its
+//! provenance and reuses a stored draft with the same inputs, so a repeated step after a crash
+//! spends no tokens.
+
+use super::drafting::{DraftError, DraftFuture, DraftRequest, DraftedMessage, Drafter};
+use super::snapshot::OrgSnapshot;
+use crate::agent::validator::Directory;
+use crate::agent::{self, AgentError, AgentSetup, Draft};
+use crate::config::Config;
+use crate::store::Store;
+use serde_json::json;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+pub struct AgentDrafter {
+    setup: Arc<AgentSetup>,
+    store: Store,
+    /// The people, deals and accounts the validator checks names against, for the snapshot
+    /// most recently drafted from.
+    directory: Mutex<Option<(Arc<OrgSnapshot>, Arc<Directory>)>>,
+}
+
+impl AgentDrafter {
+    /// The provider and policies `config` names.
+    pub fn from_config(config: &Config, store: Store) -> Result<AgentDrafter, AgentError> {
+        let provider = agent::provider::from_config(&config.llm)?;
+        Ok(AgentDrafter { setup: Arc::new(AgentSetup::new(config, provider)?), store, directory: Mutex::new(None) })
+    }
+
+    async fn directory(&self, snapshot: &Arc<OrgSnapshot>) -> Arc<Directory> {
+        let mut cached = self.directory.lock().await;
+        if let Some((for_snapshot, directory)) = cached.as_ref() {
+            if Arc::ptr_eq(for_snapshot, snapshot) {
+                return directory.clone();
+            }
+        }
+        let directory = Arc::new(Directory::from_dataset(&snapshot.dataset));
+        *cached = Some((snapshot.clone(), directory.clone()));
+        directory
+    }
+}
+
+fn headline(draft: &Draft) -> &str {
+    match draft {
+        Draft::RepNudge(nudge) => &nudge.headline,
+        Draft::InterventionBrief(brief) => &brief.headline,
+        Draft::ForecastMemo(memo) => &memo.headline,
+    }
+}
+
+impl Drafter for AgentDrafter {
+    fn draft<'a>(&'a self, request: &'a DraftRequest) -> DraftFuture<'a> {
+        Box::pin(async move {
+            let org = &request.snapshot;
+            let snapshot = agent::Snapshot::build(&org.dataset, &org.report, &org.hierarchy, &request.recipient)
+                .ok_or_else(|| DraftError::Fatal(format!("{} receives no draft", request.recipient.id)))?;
+            let directory = self.directory(org).await;
+            let run_key = format!("weekly:{}", request.week);
+            let outcome =
+                agent::draft_one(&self.setup, snapshot, &directory, &run_key, Some(&self.store), chrono::Utc::now())
+                    .await
+                    .map_err(|error| match error {
+                        AgentError::Store(e) => DraftError::Transient(format!("storing the draft: {e}")),
+                        other => DraftError::Fatal(other.to_string()),
+                    })?;
+            let subject: String = headline(&outcome.draft).chars().take(150).collect();
+            Ok(DraftedMessage {
+                subject: if subject.trim().is_empty() {
+                    format!("Your {} for {}", request.kind.label(), request.week)
+                } else {
+                    subject
+                },
+                body: outcome.rendered.clone(),
+                provenance: json!({
+                    "agent_draft_id": outcome.id,
+                    "provider": outcome.provider,
+                    "model": outcome.model,
+                    "prompt_version": outcome.prompt_version,
+                    "ruleset_version": org.report.ruleset_version,
+                    "inputs_sha256": outcome.input_hash,
+                    "status": outcome.status.as_str(),
+                    "fallback": outcome.status == agent::DraftStatus::Fallback,
+                    "fallback_reasons": outcome.fallback_reasons,
+                    "valid": outcome.valid,
+                    "validator_findings": outcome.findings.len(),
+                    "model_calls": outcome.model_calls,
+                    "prompt_tokens": outcome.usage.prompt_tokens,
+                    "completion_tokens": outcome.usage.completion_tokens,
+                    "cached": outcome.cached,
+                }),
+            })
+        })
+    }
+}

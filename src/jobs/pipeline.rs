@@ -1,0 +1,347 @@
+//! The weekly run as jobs: sync → snapshot → plan recipients → draft each → review → deliver.
+//! A run is unique per (week, selection); its first job is enqueued in the transaction that
+//! creates it, and each step enqueues the next in the transaction that completes it. Drafts
+//! are keyed by (recipient, kind, week), so two runs covering the same people in one week (an
+//! on-demand run and a scheduled one) draft each person once.
+
+use super::drafting::Drafter;
+use super::snapshot::SnapshotCache;
+use super::week::IsoWeek;
+use super::JobError;
+use crate::config::Config;
+use crate::deliver::Deliverer;
+use crate::review::DraftKind;
+use crate::store::{instant, ClaimedJob, JobOutcome, NewJob, RunRecord, Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub const SYNC: &str = "sync";
+pub const SNAPSHOT: &str = "snapshot";
+pub const PLAN: &str = "plan";
+pub const DRAFT: &str = "draft";
+pub const DELIVER: &str = "deliver";
+
+/// Deliveries go ahead of drafts, so messages leave as soon as they are approved.
+const STEP_PRIORITY: i64 = 0;
+pub const DELIVER_PRIORITY: i64 = 5;
+const DRAFT_PRIORITY: i64 = 10;
+
+/// Who a run drafts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every recipient of every kind.
+    All,
+    /// Recipients of one kind whose schedule zone is `timezone`.
+    Slot { kind: DraftKind, timezone: String },
+}
+
+impl Selection {
+    pub fn as_text(&self) -> String {
+        match self {
+            Selection::All => "all".to_owned(),
+            Selection::Slot { kind, timezone } => format!("{}@{timezone}", kind.as_str()),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Selection> {
+        if text == "all" {
+            return Some(Selection::All);
+        }
+        let (kind, timezone) = text.split_once('@')?;
+        Some(Selection::Slot { kind: DraftKind::parse(kind)?, timezone: timezone.to_owned() })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub week: IsoWeek,
+    pub selection: Selection,
+    /// The data date the engine runs at.
+    pub as_of: DateTime<Utc>,
+    /// `manual` or `schedule`.
+    pub trigger: String,
+}
+
+impl RunRequest {
+    /// An on-demand run of every recipient for `week`, at the start of that week.
+    pub fn manual(week: IsoWeek) -> RunRequest {
+        RunRequest { week, selection: Selection::All, as_of: week.start(), trigger: "manual".to_owned() }
+    }
+
+    pub fn run_id(&self) -> String {
+        match &self.selection {
+            Selection::All => self.week.to_string(),
+            other => format!("{}/{}", self.week, other.as_text()),
+        }
+    }
+}
+
+/// What every step of a run reads from its payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct StepPayload {
+    pub week: String,
+    pub as_of: DateTime<Utc>,
+    pub selection: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<DraftKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_id: Option<String>,
+}
+
+pub(super) fn step_job(kind: &str, scope: String, run_id: &str, payload: &StepPayload, config: &Config) -> NewJob {
+    NewJob {
+        kind: kind.to_owned(),
+        scope,
+        period: payload.week.clone(),
+        run_id: run_id.to_owned(),
+        payload: serde_json::to_string(payload).unwrap_or_default(),
+        priority: if kind == DRAFT { DRAFT_PRIORITY } else { STEP_PRIORITY },
+        max_attempts: i64::from(config.jobs.max_attempts),
+        run_after: Utc::now(),
+    }
+}
+
+/// Creates the run and enqueues its first step inside `tx`; returns the run and whether it is
+/// new. Starting an existing run changes nothing.
+pub async fn start_run_in(
+    store: &Store,
+    tx: &mut Transaction<'_, Any>,
+    config: &Config,
+    request: &RunRequest,
+    now: DateTime<Utc>,
+) -> Result<(RunRecord, bool), StoreError> {
+    let run = RunRecord {
+        id: request.run_id(),
+        week: request.week.to_string(),
+        selection: request.selection.as_text(),
+        as_of: instant(&request.as_of),
+        trigger: request.trigger.clone(),
+        created_at: instant(&now),
+    };
+    if !store.create_run_in(tx, &run).await? {
+        return Ok((run, false));
+    }
+    let payload = StepPayload {
+        week: run.week.clone(),
+        as_of: request.as_of,
+        selection: run.selection.clone(),
+        kind: None,
+        recipient_id: None,
+    };
+    store.enqueue_job_in(tx, &step_job(SYNC, run.id.clone(), &run.id, &payload, config), now).await?;
+    let detail = json!({ "week": run.week, "selection": run.selection, "as_of": run.as_of, "trigger": run.trigger });
+    store.append_audit_in(tx, &format!("trigger:{}", run.trigger), "run.started", &run.id, &detail, now).await?;
+    Ok((run, true))
+}
+
+/// Starts a run in its own transaction; see [`start_run_in`].
+pub async fn start_run(
+    store: &Store,
+    config: &Config,
+    request: &RunRequest,
+    now: DateTime<Utc>,
+) -> Result<(RunRecord, bool), StoreError> {
+    let mut tx = store.begin().await?;
+    let (run, created) = start_run_in(store, &mut tx, config, request, now).await?;
+    tx.commit().await?;
+    if created {
+        Ok((run, true))
+    } else {
+        Ok((store.run(&run.id).await?.unwrap_or(run), false))
+    }
+}
+
+/// Brings records in from a configured source before the snapshot is taken.
+pub trait SyncSource: Send + Sync {
+    fn name(&self) -> &str;
+    /// Returns a one-line summary of what changed.
+    fn sync<'a>(&'a self, store: &'a Store) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send + 'a>>;
+}
+
+/// Everything a worker needs to run any step.
+pub struct Pipeline {
+    pub(super) store: Store,
+    pub(super) config: Arc<Config>,
+    pub(super) drafter: Arc<dyn Drafter>,
+    pub(super) deliverer: Arc<Deliverer>,
+    pub(super) snapshots: SnapshotCache,
+    sources: Vec<Arc<dyn SyncSource>>,
+}
+
+impl Pipeline {
+    pub fn new(store: Store, config: Arc<Config>, drafter: Arc<dyn Drafter>, deliverer: Arc<Deliverer>) -> Pipeline {
+        Pipeline { store, config, drafter, deliverer, snapshots: SnapshotCache::default(), sources: Vec::new() }
+    }
+
+    /// Adds a source the sync step pulls from.
+    pub fn with_source(mut self, source: Arc<dyn SyncSource>) -> Pipeline {
+        self.sources.push(source);
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs one attempt of `job`. On success the step has already committed its results
+    /// together with the job's completion.
+    pub async fn execute(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
+        match job.kind.as_str() {
+            SYNC => self.sync(job, owner).await,
+            SNAPSHOT => self.snapshot(job, owner).await,
+            PLAN => self.plan(job, owner).await,
+            DRAFT => self.draft(job, owner).await,
+            DELIVER => self.deliver(job, owner).await,
+            other => Err(JobError::Fatal(format!("unknown job kind {other:?}"))),
+        }
+    }
+
+    /// Turns outbox entries into delivery jobs.
+    pub async fn relay(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.store.relay_pending_deliveries(DELIVER_PRIORITY, i64::from(self.config.jobs.max_attempts), now).await
+    }
+
+    fn payload(job: &ClaimedJob) -> Result<StepPayload, JobError> {
+        serde_json::from_str(&job.payload)
+            .map_err(|e| JobError::Fatal(format!("job {} has a bad payload: {e}", job.id)))
+    }
+
+    /// Commits `tx` if it holds this attempt's completion, else discards it.
+    pub(super) async fn commit_if_held(tx: Transaction<'_, Any>, held: bool) -> Result<(), JobError> {
+        if held {
+            tx.commit().await?;
+            Ok(())
+        } else {
+            tx.rollback().await?;
+            Err(JobError::LeaseLost)
+        }
+    }
+
+    async fn sync(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
+        let payload = Self::payload(job)?;
+        let mut synced = Vec::new();
+        for source in &self.sources {
+            let summary = source
+                .sync(&self.store)
+                .await
+                .map_err(|e| JobError::Transient(format!("syncing {}: {e}", source.name())))?;
+            synced.push(json!({ "source": source.name(), "summary": summary }));
+        }
+        let result = json!({ "sources": synced }).to_string();
+        let now = Utc::now();
+        let mut tx = self.store.begin().await?;
+        let held =
+            self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: Some(&result) }, now).await?;
+        if held {
+            let next = step_job(SNAPSHOT, job.run_id.clone(), &job.run_id, &payload, &self.config);
+            self.store.enqueue_job_in(&mut tx, &next, now).await?;
+        }
+        Self::commit_if_held(tx, held).await
+    }
+
+    async fn snapshot(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
+        let payload = Self::payload(job)?;
+        let snapshot = self.snapshots.get(&self.store, &self.config, payload.as_of).await?;
+        let report = &snapshot.report;
+        let result = json!({
+            "as_of": instant(&snapshot.as_of),
+            "ruleset_version": report.ruleset_version,
+            "period": report.period,
+            "people": snapshot.dataset.people.len(),
+            "open_deals": report.deals.len(),
+            "flagged_deals": report.deals.iter().filter(|d| !d.flags.is_empty()).count(),
+        })
+        .to_string();
+        let now = Utc::now();
+        let mut tx = self.store.begin().await?;
+        let held =
+            self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: Some(&result) }, now).await?;
+        if held {
+            let next = step_job(PLAN, job.run_id.clone(), &job.run_id, &payload, &self.config);
+            self.store.enqueue_job_in(&mut tx, &next, now).await?;
+        }
+        Self::commit_if_held(tx, held).await
+    }
+
+    async fn plan(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
+        let payload = Self::payload(job)?;
+        let selection = Selection::parse(&payload.selection)
+            .ok_or_else(|| JobError::Fatal(format!("unknown selection {:?}", payload.selection)))?;
+        let snapshot = self.snapshots.get(&self.store, &self.config, payload.as_of).await?;
+        let recipients: Vec<_> = snapshot
+            .dataset
+            .people
+            .iter()
+            .filter_map(|person| Some((DraftKind::for_role(person.role)?, person)))
+            .filter(|(kind, person)| match &selection {
+                Selection::All => true,
+                Selection::Slot { kind: wanted, timezone } => {
+                    kind == wanted
+                        && super::scheduler::recipient_zone(&person.timezone, &self.config.org.timezone) == timezone
+                }
+            })
+            .collect();
+        let now = Utc::now();
+        let mut tx = self.store.begin().await?;
+        let held = self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: None }, now).await?;
+        if !held {
+            return Self::commit_if_held(tx, held).await;
+        }
+        let mut queued = 0;
+        for (kind, person) in &recipients {
+            let step = StepPayload { kind: Some(*kind), recipient_id: Some(person.id.to_string()), ..payload.clone() };
+            let next = step_job(DRAFT, format!("{}:{}", kind.as_str(), person.id), &job.run_id, &step, &self.config);
+            if self.store.enqueue_job_in(&mut tx, &next, now).await? {
+                queued += 1;
+            }
+        }
+        tracing::info!(run = %job.run_id, recipients = recipients.len(), queued, "planned");
+        Self::commit_if_held(tx, held).await
+    }
+
+    /// Ends `job` for good: records the failure where it belongs (the delivery, the draft, the
+    /// run) and in the audit log.
+    pub async fn fail(&self, job: &ClaimedJob, owner: &str, reason: &str) -> Result<(), JobError> {
+        let now = Utc::now();
+        let mut tx = self.store.begin().await?;
+        let held = self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Failed { error: reason }, now).await?;
+        if held {
+            match job.kind.as_str() {
+                DELIVER => self.record_failed_delivery_in(&mut tx, job, reason, now).await?,
+                kind => {
+                    let (subject, action) = match kind {
+                        DRAFT => (draft_id_for_scope(&job.period, &job.scope), "draft.failed"),
+                        _ => (job.run_id.clone(), "job.failed"),
+                    };
+                    let detail =
+                        json!({ "job": job.id, "run_id": job.run_id, "attempts": job.attempt, "error": reason });
+                    self.store.append_audit_in(&mut tx, "system:pipeline", action, &subject, &detail, now).await?;
+                }
+            }
+        }
+        tracing::warn!(job = %job.id, attempts = job.attempt, error = reason, "job failed");
+        Self::commit_if_held(tx, held).await
+    }
+}
+
+/// A draft's id: unique per (week, kind, recipient), readable in listings and file names.
+pub fn draft_id(week: &str, kind: DraftKind, recipient_id: &str) -> String {
+    format!("{week}.{}.{recipient_id}", kind.as_str())
+}
+
+/// The draft id behind a draft job's scope (`kind:recipient`).
+fn draft_id_for_scope(week: &str, scope: &str) -> String {
+    match scope.split_once(':').and_then(|(kind, recipient)| Some((DraftKind::parse(kind)?, recipient))) {
+        Some((kind, recipient)) => draft_id(week, kind, recipient),
+        None => scope.to_owned(),
+    }
+}

@@ -1,0 +1,5 @@
+//! The `candor` binary: everything lives in the library; this only hands over to the CLI.
+
+fn main() -> std::process::ExitCode {
+    candor::cli::main()
+}

@@ -1,0 +1,441 @@
+//! Drafts under review and their deliveries: one review row per (recipient, kind, week), state
+//! transitions guarded by the state they leave, reviewers' edits as diffs, the delivery outbox
+//! and the relay that turns pending deliveries into `deliver` jobs.
+
+use super::jobs::instant;
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReviewRecord {
+    pub draft_id: String,
+    pub run_id: String,
+    pub week: String,
+    pub kind: String,
+    pub recipient_id: String,
+    pub recipient_name: String,
+    pub recipient_email: Option<String>,
+    pub policy: String,
+    pub state: String,
+    pub subject: String,
+    /// The text as drafted, never changed.
+    pub drafted_body: String,
+    /// The text to deliver: the drafted text or the reviewer's edit.
+    pub body: String,
+    /// JSON: provider, model, prompt and ruleset versions, inputs hash, fallback.
+    pub provenance: String,
+    pub created_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_reason: Option<String>,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReviewEdit {
+    pub seq: i64,
+    pub editor: String,
+    pub edited_at: String,
+    pub reason: String,
+    pub diff: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryRecord {
+    pub draft_id: String,
+    pub channel: String,
+    pub run_id: String,
+    pub week: String,
+    pub state: String,
+    pub attempts: i64,
+    pub target: String,
+    pub external_ref: Option<String>,
+    pub error: Option<String>,
+    pub updated_at: String,
+}
+
+/// A reviewer's decision, applied only if the draft is still in one of the expected states.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    pub draft_id: &'a str,
+    pub from: &'a [&'a str],
+    pub to: &'a str,
+    pub by: &'a str,
+    pub reason: Option<&'a str>,
+    /// New text to deliver (an edit), or `None` to keep the current text.
+    pub body: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+const REVIEW_COLUMNS: &str = "draft_id, run_id, week, kind, recipient_id, recipient_name, recipient_email, policy, \
+     state, subject, drafted_body, body, provenance, created_at, decided_by, decided_at, decision_reason, updated_at";
+
+fn review(row: &AnyRow) -> Result<ReviewRecord, StoreError> {
+    Ok(ReviewRecord {
+        draft_id: row.try_get(0)?,
+        run_id: row.try_get(1)?,
+        week: row.try_get(2)?,
+        kind: row.try_get(3)?,
+        recipient_id: row.try_get(4)?,
+        recipient_name: row.try_get(5)?,
+        recipient_email: row.try_get(6)?,
+        policy: row.try_get(7)?,
+        state: row.try_get(8)?,
+        subject: row.try_get(9)?,
+        drafted_body: row.try_get(10)?,
+        body: row.try_get(11)?,
+        provenance: row.try_get(12)?,
+        created_at: row.try_get(13)?,
+        decided_by: row.try_get(14)?,
+        decided_at: row.try_get(15)?,
+        decision_reason: row.try_get(16)?,
+        updated_at: row.try_get(17)?,
+    })
+}
+
+const DELIVERY_COLUMNS: &str =
+    "draft_id, channel, run_id, week, state, attempts, target, external_ref, error, updated_at";
+
+fn delivery(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
+    Ok(DeliveryRecord {
+        draft_id: row.try_get(0)?,
+        channel: row.try_get(1)?,
+        run_id: row.try_get(2)?,
+        week: row.try_get(3)?,
+        state: row.try_get(4)?,
+        attempts: row.try_get(5)?,
+        target: row.try_get(6)?,
+        external_ref: row.try_get(7)?,
+        error: row.try_get(8)?,
+        updated_at: row.try_get(9)?,
+    })
+}
+
+impl Store {
+    /// Stores a new draft for review; false when the recipient already has this kind this week.
+    pub async fn insert_review_in(&self, tx: &mut Transaction<'_, Any>, r: &ReviewRecord) -> Result<bool, StoreError> {
+        let sql = format!(
+            "INSERT INTO reviews ({REVIEW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING"
+        );
+        let done = sqlx::query(&sql)
+            .bind(&r.draft_id)
+            .bind(&r.run_id)
+            .bind(&r.week)
+            .bind(&r.kind)
+            .bind(&r.recipient_id)
+            .bind(&r.recipient_name)
+            .bind(&r.recipient_email)
+            .bind(&r.policy)
+            .bind(&r.state)
+            .bind(&r.subject)
+            .bind(&r.drafted_body)
+            .bind(&r.body)
+            .bind(&r.provenance)
+            .bind(&r.created_at)
+            .bind(&r.decided_by)
+            .bind(&r.decided_at)
+            .bind(&r.decision_reason)
+            .bind(&r.updated_at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn review(&self, draft_id: &str) -> Result<Option<ReviewRecord>, StoreError> {
+        let sql = format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE draft_id = $1");
+        let row = sqlx::query(&sql).bind(draft_id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(review).transpose()
+    }
+
+    /// The draft a recipient got for `kind` in `week`, if any.
+    pub async fn review_for(
+        &self,
+        recipient_id: &str,
+        kind: &str,
+        week: &str,
+    ) -> Result<Option<ReviewRecord>, StoreError> {
+        let sql = format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE recipient_id = $1 AND kind = $2 AND week = $3");
+        let row = sqlx::query(&sql).bind(recipient_id).bind(kind).bind(week).fetch_optional(&self.pool).await?;
+        row.as_ref().map(review).transpose()
+    }
+
+    /// Reviews, oldest first, optionally only those in `state` or of one run.
+    pub async fn reviews(&self, state: Option<&str>, run_id: Option<&str>) -> Result<Vec<ReviewRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {REVIEW_COLUMNS} FROM reviews WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR run_id = $2) \
+             ORDER BY created_at, draft_id"
+        );
+        let rows = sqlx::query(&sql).bind(state).bind(run_id).fetch_all(&self.pool).await?;
+        rows.iter().map(review).collect()
+    }
+
+    /// Applies a decision; false when the draft is not in any of `decision.from`.
+    pub async fn decide_review_in(&self, tx: &mut Transaction<'_, Any>, d: &Decision<'_>) -> Result<bool, StoreError> {
+        let placeholders: Vec<String> = (0..d.from.len()).map(|i| format!("${}", i + 7)).collect();
+        let sql = format!(
+            "UPDATE reviews SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4, \
+             body = COALESCE($5, body), updated_at = $3 WHERE draft_id = $6 AND state IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query =
+            sqlx::query(&sql).bind(d.to).bind(d.by).bind(instant(&d.at)).bind(d.reason).bind(d.body).bind(d.draft_id);
+        for state in d.from {
+            query = query.bind(*state);
+        }
+        Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
+    }
+
+    /// Sets the state after delivery settles (`delivered` or `failed`).
+    pub async fn set_review_state_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        draft_id: &str,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE reviews SET state = $1, updated_at = $2 WHERE draft_id = $3")
+            .bind(state)
+            .bind(instant(&now))
+            .bind(draft_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends an edit; returns its sequence number within the draft.
+    pub async fn add_review_edit_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        draft_id: &str,
+        editor: &str,
+        reason: &str,
+        diff: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM review_edits WHERE draft_id = $1")
+            .bind(draft_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let seq = row.try_get::<i64, _>(0)? + 1;
+        sqlx::query(
+            "INSERT INTO review_edits (draft_id, seq, editor, edited_at, reason, diff) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(draft_id)
+        .bind(seq)
+        .bind(editor)
+        .bind(instant(&at))
+        .bind(reason)
+        .bind(diff)
+        .execute(&mut **tx)
+        .await?;
+        Ok(seq)
+    }
+
+    pub async fn review_edits(&self, draft_id: &str) -> Result<Vec<ReviewEdit>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, editor, edited_at, reason, diff FROM review_edits WHERE draft_id = $1 ORDER BY seq",
+        )
+        .bind(draft_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReviewEdit {
+                    seq: r.try_get(0)?,
+                    editor: r.try_get(1)?,
+                    edited_at: r.try_get(2)?,
+                    reason: r.try_get(3)?,
+                    diff: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Review counts of one run by state.
+    pub async fn review_state_counts(&self, run_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) FROM reviews WHERE run_id = $1 GROUP BY state ORDER BY state")
+            .bind(run_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// Writes the outbox entry for one channel; nothing if it exists.
+    pub async fn insert_delivery_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        record: &DeliveryRecord,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "INSERT INTO deliveries ({DELIVERY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT DO NOTHING"
+        );
+        let done = sqlx::query(&sql)
+            .bind(&record.draft_id)
+            .bind(&record.channel)
+            .bind(&record.run_id)
+            .bind(&record.week)
+            .bind(&record.state)
+            .bind(record.attempts)
+            .bind(&record.target)
+            .bind(&record.external_ref)
+            .bind(&record.error)
+            .bind(&record.updated_at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records an attempt's outcome on the delivery row.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_delivery_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        draft_id: &str,
+        channel: &str,
+        state: &str,
+        attempts: i64,
+        external_ref: Option<&str>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET state = $1, attempts = $2, external_ref = COALESCE($3, external_ref), error = $4, \
+             updated_at = $5 WHERE draft_id = $6 AND channel = $7",
+        )
+        .bind(state)
+        .bind(attempts)
+        .bind(external_ref)
+        .bind(error)
+        .bind(instant(&now))
+        .bind(draft_id)
+        .bind(channel)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn deliveries(&self, draft_id: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE draft_id = $1 ORDER BY channel");
+        let rows = sqlx::query(&sql).bind(draft_id).fetch_all(&self.pool).await?;
+        rows.iter().map(delivery).collect()
+    }
+
+    pub async fn deliveries_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        draft_id: &str,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE draft_id = $1 ORDER BY channel");
+        let rows = sqlx::query(&sql).bind(draft_id).fetch_all(&mut **tx).await?;
+        rows.iter().map(delivery).collect()
+    }
+
+    /// Deliveries of one run that failed for good.
+    pub async fn failed_deliveries(&self, run_id: &str) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE run_id = $1 AND state = 'failed' ORDER BY draft_id, channel"
+        );
+        let rows = sqlx::query(&sql).bind(run_id).fetch_all(&self.pool).await?;
+        rows.iter().map(delivery).collect()
+    }
+
+    /// Delivery counts of one run by state.
+    pub async fn delivery_state_counts(&self, run_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) FROM deliveries WHERE run_id = $1 GROUP BY state ORDER BY state")
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// Delivery counts by channel and state across all runs, for metrics.
+    pub async fn delivery_channel_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT channel, state, COUNT(*) FROM deliveries GROUP BY channel, state ORDER BY channel, state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    /// The outbox relay: one `deliver` job per pending delivery, then marks those deliveries
+    /// queued. Only rows whose job exists are marked, so an entry written by a concurrent
+    /// approval between the two statements waits for the next pass instead of being lost.
+    pub async fn relay_pending_deliveries(
+        &self,
+        priority: i64,
+        max_attempts: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        // A read first: most polls find nothing, and a read takes no write lock on SQLite.
+        let pending =
+            sqlx::query("SELECT 1 FROM deliveries WHERE state = 'pending' LIMIT 1").fetch_optional(&self.pool).await?;
+        if pending.is_none() {
+            return Ok(0);
+        }
+        let now = instant(&now);
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO jobs (id, kind, scope, period, run_id, payload, state, priority, attempts, max_attempts, \
+             run_after, created_at, updated_at) \
+             SELECT 'deliver|' || draft_id || ':' || channel || '|' || week, 'deliver', draft_id || ':' || channel, \
+             week, run_id, 'null', 'queued', $1, 0, $2, $3, $3, $3 FROM deliveries WHERE state = 'pending' \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(priority)
+        .bind(max_attempts)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE deliveries SET state = 'queued', updated_at = $1 WHERE state = 'pending' AND EXISTS \
+             (SELECT 1 FROM jobs WHERE jobs.id = 'deliver|' || deliveries.draft_id || ':' || deliveries.channel \
+             || '|' || deliveries.week)",
+        )
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// A person's id, name, emails and manager, by id or by any of their addresses.
+    pub async fn find_person(&self, who: &str) -> Result<Option<PersonRef>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, emails, manager_id, role FROM people WHERE id = $1 OR emails LIKE $2")
+            .bind(who)
+            // A coarse filter only: wildcards in `who` widen it, and the exact match is below.
+            .bind(format!("%{who}%"))
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let id: String = row.try_get(0)?;
+            let emails: Vec<String> = super::codec::parse_json("people", &id, "emails", &row.try_get::<String, _>(2)?)?;
+            if id == who || emails.iter().any(|e| e.eq_ignore_ascii_case(who)) {
+                return Ok(Some(PersonRef {
+                    name: row.try_get(1)?,
+                    manager_id: row.try_get(3)?,
+                    role: row.try_get(4)?,
+                    emails,
+                    id,
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The little the review workflow needs to know about a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub manager_id: Option<String>,
+    pub role: String,
+}

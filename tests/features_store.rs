@@ -1,0 +1,94 @@
+//! Risk snapshots in the store, on SQLite and Postgres: a run's deals, flags with evidence,
+//! scorecards and roll-ups are stored with the ruleset version, replaced on re-save, and the
+//! synthetic organisation's ground truth loads back for backtests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use candor::features::{analyse, to_json, Index, Settings};
+use candor::sim::{self, SimParams};
+use candor::store::{report_hash, Store};
+use common::{sample_dataset, ts};
+
+fn settings() -> Settings {
+    Settings::from_config(&candor::config::Config::default())
+}
+
+both_backends!(snapshots_round_trip_per_run, |store: Store| async move {
+    let data = sample_dataset();
+    let report = analyse(&Index::new(&data), &settings(), ts("2026-11-16T00:00:00Z"));
+    assert!(!report.deals.is_empty());
+    let counts = store.save_risk_report("run-1", &report).await.unwrap();
+    assert_eq!(counts.deals, report.deals.len() as u64);
+    let flags_in_report: usize = report.deals.iter().map(|d| d.flags.len()).sum();
+    assert_eq!(counts.flags, flags_in_report as u64);
+    assert_eq!(counts.reps, report.reps.len() as u64);
+
+    let stored = store.risk_snapshot("run-1").await.unwrap().unwrap();
+    assert_eq!(stored.ruleset_version, report.ruleset_version);
+    assert_eq!(stored.as_of, report.as_of);
+    assert_eq!(stored.report_hash, report_hash(&report));
+    let flags = store.risk_flags("run-1").await.unwrap();
+    assert_eq!(flags.len(), flags_in_report);
+    for flag in &flags {
+        let deal = report.deals.iter().find(|d| d.deal_id == flag.deal_id).unwrap();
+        let original = deal.flags.iter().find(|f| f.signal.as_str() == flag.signal).unwrap();
+        assert_eq!(flag.reason, original.reason);
+        assert_eq!(flag.activity_ids, original.evidence.activity_ids);
+        assert_eq!(flag.history_ids, original.evidence.history_ids);
+        assert_eq!(flag.ruleset_version, report.ruleset_version);
+    }
+
+    // Saving the run again replaces it instead of adding to it; another run stands apart.
+    store.save_risk_report("run-1", &report).await.unwrap();
+    assert_eq!(store.risk_flags("run-1").await.unwrap().len(), flags_in_report);
+    let later = analyse(&Index::new(&data), &settings(), ts("2026-12-01T00:00:00Z"));
+    store.save_risk_report("run-2", &later).await.unwrap();
+    assert_eq!(store.risk_snapshot("run-1").await.unwrap().unwrap().report_hash, report_hash(&report));
+    assert!(store.risk_snapshot("missing").await.unwrap().is_none());
+});
+
+both_backends!(sim_ground_truth_loads_back, |store: Store| async move {
+    assert!(store.load_sim_truth().await.unwrap().is_none(), "no synthetic organisation yet");
+    let params = SimParams {
+        seed: 7,
+        leaders: 1,
+        managers: 1,
+        reps: 2,
+        months_of_history: 12,
+        as_of: ts("2026-11-16T00:00:00Z"),
+        org_domain: "northbridge-fs.example".into(),
+        fiscal_year_start_month: 1,
+    };
+    let org = sim::generate(&params);
+    store.save_sim(&org).await.unwrap();
+    let truth = store.load_sim_truth().await.unwrap().unwrap();
+    assert_eq!(truth.params.unwrap().as_of, params.as_of);
+    let mut expected: Vec<_> = org.truth.deals.clone();
+    expected.sort_by(|a, b| a.deal_id.cmp(&b.deal_id));
+    assert_eq!(truth.deals, expected);
+    assert_eq!(truth.conduct_reps.len(), org.truth.conduct_reps.len());
+});
+
+both_backends!(the_lean_load_gives_the_same_report, |store: Store| async move {
+    let params = SimParams {
+        seed: 11,
+        leaders: 1,
+        managers: 1,
+        reps: 3,
+        months_of_history: 12,
+        as_of: ts("2026-11-16T00:00:00Z"),
+        org_domain: "northbridge-fs.example".into(),
+        fiscal_year_start_month: 1,
+    };
+    store.save_sim(&sim::generate(&params)).await.unwrap();
+    let full = store.load_dataset().await.unwrap();
+    let lean = store.load_engine_dataset().await.unwrap();
+    assert_eq!(lean.deals, full.deals);
+    assert_eq!(lean.history.len(), full.history.len());
+    assert_eq!(lean.activities.len(), full.activities.len());
+    let as_of = params.as_of;
+    let from_full = to_json(&analyse(&Index::new(&full), &settings(), as_of)).unwrap();
+    let from_lean = to_json(&analyse(&Index::new(&lean), &settings(), as_of)).unwrap();
+    assert_eq!(from_full, from_lean, "the engine reads nothing the lean load leaves behind");
+});
