@@ -93,7 +93,6 @@ both_backends!(an_expired_lease_is_reclaimed_by_another_worker, |store: Store| a
 });
 
 both_backends!(
-    #[ignore = "intermittent under parallel test load; under investigation"]
     a_run_whose_worker_died_completes_under_another,
     |store: Store| async move {
         store.save_dataset(&sample_dataset()).await.unwrap();
@@ -176,7 +175,6 @@ both_backends!(a_delivery_failing_three_times_then_succeeding_delivers_once, |st
 });
 
 both_backends!(
-    #[ignore = "intermittent under parallel test load; under investigation"]
     review_policies_hold_drafts_until_a_reviewer_decides,
     |store: Store| async move {
         store.save_dataset(&sample_dataset()).await.unwrap();
@@ -239,7 +237,6 @@ both_backends!(
 );
 
 both_backends!(
-    #[ignore = "intermittent under parallel test load; under investigation"]
     the_scheduler_fires_each_zone_once,
     |store: Store| async move {
         let mut data = sample_dataset();

@@ -19,6 +19,15 @@ pub enum BenchSuite {
     Import,
     Sim,
     Insert,
+    /// Calendar and mail import: a 100k-message mbox and a calendar of 10k recurring series.
+    Activities,
+    /// The deal-risk engine on the 1,000-rep organisation: the pure computation, then loading
+    /// from SQLite plus the computation in a fresh process (so its peak memory is its own).
+    Risk,
+    /// Internal: load-plus-compute on an existing SQLite data directory (the second half of
+    /// `risk`, run as a child process).
+    #[value(hide = true)]
+    RiskLoad,
     /// A whole weekly run (offline, then against a scripted model endpoint); not part of `all`.
     Run,
 }
@@ -49,6 +58,18 @@ pub struct BenchArgs {
     /// Drafting jobs in flight at once against the scripted endpoint.
     #[arg(long, default_value_t = 32)]
     pub model_concurrency: u32,
+    /// Messages in the generated mbox of the activities benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    pub mail_messages: usize,
+    /// Recurring series in the generated calendar of the activities benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    pub calendar_series: usize,
+    /// Reps in the organisation of the risk-engine benchmark.
+    #[arg(long, default_value_t = 1000)]
+    pub risk_reps: u32,
+    /// The data directory holding the database for `--suite risk-load`.
+    #[arg(long)]
+    pub risk_data_dir: Option<PathBuf>,
 }
 
 /// Peak resident memory of this process in MiB, from /proc (Linux only).
@@ -74,6 +95,24 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
         let latency = std::time::Duration::from_millis(args.model_latency_ms);
         super::bench_run::run(context, args.run_reps, latency, args.model_concurrency).await?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.suite == BenchSuite::Risk {
+        bench_risk(context, &args, as_of).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.suite == BenchSuite::RiskLoad {
+        let dir = args.risk_data_dir.as_deref().context("--risk-data-dir is required with --suite risk-load")?;
+        let store = Store::open("", dir, 2).await?;
+        let settings = crate::features::Settings::from_config(&context.config);
+        for line in super::risk_bench::bench_features_from_store(&store, &settings, as_of).await? {
+            println!("{line}");
+        }
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if matches!(args.suite, BenchSuite::All | BenchSuite::Activities) {
+        println!("{}", crate::ingest::bench::bench_mail(args.mail_messages).await?);
+        println!("{}", crate::ingest::bench::bench_ics(args.calendar_series).await?);
     }
     if matches!(args.suite, BenchSuite::All | BenchSuite::Sim) {
         reset_peak_rss();
@@ -115,6 +154,35 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The engine on a generated organisation: pure computation here, then load + compute in a
+/// child process reading the same SQLite file.
+async fn bench_risk(context: &Context, args: &BenchArgs, as_of: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    let params = sim_params(context, None, Some(args.risk_reps), as_of);
+    let org = sim::generate(&params);
+    let settings = crate::features::Settings::from_config(&context.config);
+    let dataset = org.dataset.clone();
+    let lines = tokio::task::spawn_blocking(move || super::risk_bench::bench_features(&dataset, &settings, as_of)).await?;
+    for line in lines {
+        println!("{line}");
+    }
+    let scratch = tempfile::tempdir()?;
+    let store = Store::open("", scratch.path(), 4).await?;
+    let started = Instant::now();
+    store.save_sim(&org).await?;
+    println!("risk: stored the organisation on SQLite in {:.1}s", started.elapsed().as_secs_f64());
+    store.close().await;
+    drop(org);
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .arg("--data-dir")
+        .arg(scratch.path())
+        .args(["bench", "--suite", "risk-load", "--risk-data-dir"])
+        .arg(scratch.path())
+        .status()
+        .context("starting the load-and-compute process")?;
+    anyhow::ensure!(status.success(), "the load-and-compute process failed: {status}");
+    Ok(())
 }
 
 async fn bench_import(dir: &std::path::Path) -> anyhow::Result<()> {

@@ -50,11 +50,17 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> 
     let as_of = start_of_day(args.as_of.unwrap_or_else(|| Utc::now().date_naive()));
     let params = sim_params(context, args.seed, args.reps, as_of);
     let started = Instant::now();
-    let org = sim::generate(&params);
+    let mut org = sim::generate(&params);
     let generated_in = started.elapsed();
+    // Meetings and emails reach the store the way a firm's would: as .ics and mbox files read
+    // by the importers.
+    let files_dir = context.data_dir.join("demo-files");
+    let all_activities = org.dataset.activities.len();
+    let files = super::demo_files::export_and_detach(&mut org.dataset, &files_dir)?;
     let store = context.open_store().await?;
     let started = Instant::now();
     store.replace_sim(&org).await?;
+    let imported = super::demo_files::import(context, &store, &org.dataset, &files, &files_dir, as_of).await?;
     let stored_in = started.elapsed();
 
     let data = &org.dataset;
@@ -72,8 +78,19 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> 
         "  {} deals with {} history rows; {} activities; {} quotas",
         data.deals.len(),
         data.history.len(),
-        data.activities.len(),
+        all_activities,
         data.quotas.len()
+    );
+    println!(
+        "  {} meetings and {} emails written to {} calendars and {} mailboxes under {} and imported from there; \
+         {} linked to deals by identity resolution, {} rejected",
+        imported.meetings,
+        imported.emails,
+        imported.calendars,
+        imported.mailboxes,
+        imported.dir.display(),
+        imported.linked_to_deals,
+        imported.rejected
     );
     println!(
         "  ground truth for {} open deals stored apart from observable data (for backtests and evals)",

@@ -9,6 +9,7 @@ mod coaching;
 mod comp;
 mod conduct;
 mod demo;
+mod demo_files;
 mod draft;
 mod eval;
 mod forecast;

@@ -31,6 +31,9 @@ pub struct ActivitySettings {
     pub now: DateTime<Utc>,
     pub ingest: IngestConfig,
     pub keywords: KeywordMatcher,
+    /// Files records under this source instead of the format's own (`ics`, `mail`). The demo
+    /// uses it so that its imported files belong to the demo organisation and are replaced with it.
+    pub source_override: Option<SourceName>,
 }
 
 impl ActivitySettings {
@@ -42,7 +45,13 @@ impl ActivitySettings {
             now,
             keywords: KeywordMatcher::from_config(&config.ingest),
             ingest: config.ingest.clone(),
+            source_override: None,
         }
+    }
+
+    /// The source records land under: the override when set, else the format's own.
+    pub fn source_or(&self, format_source: SourceName) -> SourceName {
+        self.source_override.clone().unwrap_or(format_source)
     }
 
     /// The span recurring meetings are expanded over.

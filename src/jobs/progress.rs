@@ -67,7 +67,10 @@ pub async fn run_status(store: &Store, run: RunRecord) -> Result<RunStatus, Stor
     let delivery_count =
         |states: &[&str]| deliveries.iter().filter(|(s, _)| states.contains(&s.as_str())).map(|(_, n)| n).sum();
     let delivery_failures: i64 = delivery_count(&["failed"]);
-    let pending_deliveries: i64 = delivery_count(&["pending"]);
+    // A queued delivery has (or is about to get) a job: the relay creates the job and marks the
+    // delivery queued in one transaction, but the tallies above were read before it may have
+    // committed, so the delivery's own state must keep the run open.
+    let pending_deliveries: i64 = delivery_count(&["pending", "queued"]);
     let state = if started == 0 && jobs_total > 0 && active == jobs_total {
         RunState::Queued
     } else if active > 0 || pending_deliveries > 0 {

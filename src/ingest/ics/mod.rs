@@ -152,7 +152,8 @@ impl EventCollector {
                 .fixes
                 .push(format!("{} calendar lines that were not content lines were skipped", self.skipped_lines));
         }
-        emit_events(self.events, &mut origins, &source(), pipeline)?;
+        let source = pipeline.settings().source_or(source());
+        emit_events(self.events, &mut origins, &source, pipeline)?;
         Ok(origins)
     }
 }
@@ -182,7 +183,7 @@ pub fn import_ics_into(
     batch_size: usize,
     sink: &mut BatchSink<'_>,
 ) -> Result<ActivityImport, SinkError> {
-    let resolver = IdentityResolver::new(known, settings, source());
+    let resolver = IdentityResolver::new(known, settings, settings.source_or(source()));
     let mut pipeline = ActivityPipeline::new(settings, resolver, sink, batch_size);
     let files = expand_paths(paths, &is_calendar_file, &mut pipeline.report);
     let mut reading = FileReading::default();
@@ -200,7 +201,7 @@ pub fn import_ics_into(
 /// report.
 pub fn import_ics_bytes(bytes: &[u8], label: &Path, settings: &ActivitySettings, known: &Dataset) -> CollectedImport {
     collect(|sink| {
-        let resolver = IdentityResolver::new(known, settings, source());
+        let resolver = IdentityResolver::new(known, settings, settings.source_or(source()));
         let mut pipeline = ActivityPipeline::new(settings, resolver, sink, DEFAULT_BATCH_SIZE);
         let mut reading = FileReading::default();
         reading.stream(label, bytes, settings, &mut pipeline.report);

@@ -344,13 +344,13 @@ pub fn import_mail_into(
     batch_size: usize,
     sink: &mut BatchSink<'_>,
 ) -> Result<ActivityImport, SinkError> {
-    let resolver = IdentityResolver::new(known, settings, source());
+    let resolver = IdentityResolver::new(known, settings, settings.source_or(source()));
     let mut pipeline = ActivityPipeline::new(settings, resolver, sink, batch_size);
     let files = mail_files(paths, &mut pipeline.report);
     let mut importer = MailImporter {
         pipeline: &mut pipeline,
         calendars: EventCollector::default(),
-        source: source(),
+        source: settings.source_or(source()),
         stats: MailStats::default(),
     };
     for file in &files {
@@ -364,12 +364,12 @@ pub fn import_mail_into(
 /// in the report.
 pub fn import_mail_bytes(bytes: &[u8], label: &Path, settings: &ActivitySettings, known: &Dataset) -> CollectedImport {
     collect(|sink| {
-        let resolver = IdentityResolver::new(known, settings, source());
+        let resolver = IdentityResolver::new(known, settings, settings.source_or(source()));
         let mut pipeline = ActivityPipeline::new(settings, resolver, sink, DEFAULT_BATCH_SIZE);
         let mut importer = MailImporter {
             pipeline: &mut pipeline,
             calendars: EventCollector::default(),
-            source: source(),
+            source: settings.source_or(source()),
             stats: MailStats::default(),
         };
         importer.stream(label, bytes)?;
