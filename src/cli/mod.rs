@@ -134,7 +134,13 @@ impl Context {
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CANDOR_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // People read coloured lines on a terminal; anything else (a service manager, a log
+    // shipper, CI) gets one JSON object per line.
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    } else {
+        let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    }
 }
 
 pub fn main() -> ExitCode {

@@ -70,7 +70,9 @@ impl Store {
         let options = SqliteConnectOptions::from_str(&self.location)
             .map_err(|source| StoreError::Connect { location: self.location.clone(), source })?
             .read_only(true)
-            .log_statements(tracing::log::LevelFilter::Trace);
+            .log_statements(tracing::log::LevelFilter::Trace)
+            // Streaming every activity is slow by design; that is not worth a warning.
+            .log_slow_statements(tracing::log::LevelFilter::Debug, std::time::Duration::from_secs(2));
         let mut connection = options
             .connect()
             .await
