@@ -30,6 +30,9 @@ pub enum BenchSuite {
     RiskLoad,
     /// A whole weekly run (offline, then against a scripted model endpoint); not part of `all`.
     Run,
+    /// Each live connector syncing a generated org from its loopback vendor stand-in: records
+    /// per second and API calls per 1,000 records; not part of `all`.
+    Connectors,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +97,12 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
     if args.suite == BenchSuite::Run {
         let latency = std::time::Duration::from_millis(args.model_latency_ms);
         super::bench_run::run(context, args.run_reps, latency, args.model_concurrency).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.suite == BenchSuite::Connectors {
+        for line in crate::connectors::bench::bench_connectors().await {
+            println!("{line}");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if args.suite == BenchSuite::Risk {
