@@ -431,3 +431,46 @@ async fn a_weekly_run_keeps_to_the_concurrency_limit_and_drafts_everyone() {
     let most = counting.most.load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(most, 2, "at most two recipients in flight, and the limit was used");
 }
+
+/// A product push tied to a bonus, in the words the conduct check must catch.
+const PRODUCT_PUSH: &str = "Push the FX Overlay: it counts double toward your bonus.";
+
+#[test]
+fn the_validator_refuses_a_product_push_tied_to_a_bonus() {
+    let snapshot = rep_snapshot(&ORG);
+    let (mut nudge, _) = nudge_args(&snapshot);
+    let directory = Directory::from_dataset(&ORG.dataset);
+    assert!(directory.products.iter().any(|p| p == "FX Overlay"), "the catalogue reaches the validator");
+    let validator = candor::agent::Validator::new(&ORG.config.compliance).unwrap();
+    let facts = candor::agent::validator::Facts::from_snapshot(&snapshot, &directory);
+    let check = |draft: &Draft| {
+        let rendered = candor::agent::render::render(draft, &snapshot.recipient.name, snapshot.exponent());
+        validator.validate(draft, &rendered, &facts, &directory)
+    };
+    assert!(check(&Draft::RepNudge(nudge.clone())).is_empty(), "the offline nudge passes");
+    nudge.bonus_outlook = PRODUCT_PUSH.into();
+    let findings = check(&Draft::RepNudge(nudge));
+    let finding = findings.iter().find(|f| f.code == "product_push_tied_to_pay").expect("a conduct finding");
+    assert_eq!(finding.category, candor::agent::FindingCategory::Compliance);
+    assert_eq!(finding.field, "bonus_outlook");
+}
+
+#[tokio::test]
+async fn a_nudge_tying_a_product_push_to_a_bonus_falls_back() {
+    let snapshot = rep_snapshot(&ORG);
+    let (mut nudge, _) = nudge_args(&snapshot);
+    nudge.deals[0].next_step = PRODUCT_PUSH.into();
+    let bad = serde_json::to_string(&nudge).unwrap();
+    let steps = vec![reply(&[("submit_rep_nudge", bad.clone())]), reply(&[("submit_rep_nudge", bad)])];
+    let (outcome, requests) = run(&ORG, snapshot, steps).await;
+    assert_eq!(outcome.status, DraftStatus::Fallback);
+    assert!(
+        outcome.model_findings.iter().any(|f| f.code == "product_push_tied_to_pay"),
+        "{:?}",
+        outcome.model_findings
+    );
+    let repair = &tool_messages(&requests[1])[0];
+    assert!(repair.contains("refused by the validator") && repair.contains("product_push_tied_to_pay"), "{repair}");
+    assert!(outcome.valid, "the fallback draft passes the validator: {:?}", outcome.findings);
+    assert!(!outcome.rendered.contains("counts double"));
+}

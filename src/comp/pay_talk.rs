@@ -6,10 +6,12 @@
 //! kind of product, and either urges selling it or says it pays better. Saying what a named
 //! deal is worth to a seller's pay, as the what-if does, is not a product push and passes.
 //!
-//! Integration point: the agent's draft validator calls [`check_with_policy`] (the configured
-//! compliance rules plus this check) on every text bound for a rep or manager, with the product
-//! catalogue's keys and names, and treats any finding as a compliance refusal. The configured
-//! phrase rules alone miss most ways of tying a product to pay, which is why this check exists.
+//! Integration point: the agent's draft validator (`agent::validator::compliance`) calls
+//! [`check_pay_talk`] on every text field bound for a rep, manager or leader, with the product
+//! catalogue's keys and names, next to its own compiled phrase rules, and treats any finding as
+//! a compliance refusal. [`check_with_policy`] is the same pair for callers without a validator.
+//! The configured phrase rules alone miss most ways of tying a product to pay, which is why this
+//! check exists.
 
 use crate::config::CompliancePolicy;
 use serde::Serialize;

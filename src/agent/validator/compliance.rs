@@ -1,12 +1,13 @@
 //! The compliance policy: configured phrase rules (pay promises, target-driven selling,
-//! instructions carried over from source text), no other person's pay or scorecard in a rep's
-//! message, no client personal data beyond names and roles, and no text copied from quoted
+//! instructions carried over from source text), no product push tied to pay (the conduct check
+//! in [`crate::comp::pay_talk`]), no other person's pay or scorecard in a rep's message, no client personal data beyond names and roles, and no text copied from quoted
 //! source data (where planted instructions would come from).
 
 use super::facts::{words, Directory, Facts};
 use super::numbers::fixed_regex;
 use super::{CompiledRule, Finding, FindingCategory};
 use crate::agent::drafts::{Draft, DraftKind};
+use crate::comp::check_pay_talk;
 use crate::config::CompliancePolicy;
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -63,6 +64,11 @@ pub fn check_text(
         if let Some(found) = rule.patterns.iter().find_map(|p| p.find(text)) {
             compliance(findings, &rule.id, field, format!("{:?}: {}", found.as_str(), rule.reason));
         }
+    }
+    // Always on, whatever the configured rules say: the phrase rules miss most ways of tying a
+    // product to pay, and in a regulated firm no draft may do it (MiFID II Art. 24(10)).
+    for finding in check_pay_talk(text, &directory.products) {
+        compliance(findings, finding.code, field, format!("{:?}: {}", finding.text, finding.reason));
     }
     if policy.forbid_other_people_in_rep_messages && facts.kind == Some(DraftKind::RepNudge) {
         for (id, name) in &directory.people {

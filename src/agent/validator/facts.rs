@@ -16,6 +16,9 @@ pub struct Directory {
     pub deals: BTreeMap<String, String>,
     pub accounts: BTreeSet<String>,
     pub ids: BTreeSet<String>,
+    /// The product catalogue's keys and names, for the check that no draft ties a product
+    /// push to pay.
+    pub products: Vec<String>,
 }
 
 impl Directory {
@@ -32,6 +35,10 @@ impl Directory {
         for account in &data.accounts {
             directory.accounts.insert(account.name.clone());
             directory.ids.insert(account.id.to_string());
+        }
+        for product in &data.products {
+            directory.products.push(product.key.clone());
+            directory.products.push(product.name.clone());
         }
         directory.ids.extend(data.contacts.iter().map(|c| c.id.to_string()));
         directory.ids.extend(data.activities.iter().map(|a| a.id.to_string()));
