@@ -71,7 +71,9 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f") {
         return Some(t.and_utc());
     }
-    parse_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+    // A plain date only: `parse_date` falls back to this function for longer text, so calling
+    // it here would recurse without end on any unreadable text of more than ten characters.
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
 }
 
 pub fn timestamp(record: &Value, path: &str) -> Option<DateTime<Utc>> {
@@ -143,6 +145,12 @@ mod tests {
         assert_eq!(parse_date("2024-03-31"), NaiveDate::from_ymd_opt(2024, 3, 31));
         assert_eq!(parse_date("2024-03-31T23:00:00Z"), NaiveDate::from_ymd_opt(2024, 3, 31));
         assert_eq!(parse_timestamp("tomorrow"), None);
+        assert_eq!(
+            parse_timestamp("2024-03-31"),
+            NaiveDate::from_ymd_opt(2024, 3, 31).unwrap().and_hms_opt(0, 0, 0).map(|t| t.and_utc())
+        );
+        assert_eq!(parse_timestamp("next Tuesday after lunch"), None, "long unreadable text must not recurse");
+        assert_eq!(parse_date("sometime last week"), None);
     }
 
     #[test]
