@@ -1,8 +1,8 @@
 //! Google connector against a loopback Google: service-account JWT assertions with
 //! domain-wide delegation (a token reads only its `sub`'s data), Calendar events.list with
 //! pageToken/syncToken and 410 Gone, Gmail messages.list/get and history.list with 404,
-//! 429/500 and expiring tokens, the published example payloads, and an interrupted sync
-//! resumed to the same store.
+//! 429/500 and expiring tokens, malformed events and messages rejected one by one, the
+//! published example payloads, and an interrupted sync resumed to the same store.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod connectors_support;
@@ -124,6 +124,69 @@ async fn forgotten_sync_tokens_and_history_ids_start_over() {
     assert_eq!(report.object("events").unwrap().fetched, 10);
     assert_eq!(report.object("messages").unwrap().fetched, 10);
     assert_eq!(dataset(&db.store).await, before);
+}
+
+#[tokio::test]
+async fn malformed_records_are_reported_and_the_rest_land() {
+    let one = users()[0].clone();
+    let mut data = GoogleData::generate(std::slice::from_ref(&one), 12);
+    let calendar = data.calendars.get_mut(&one).unwrap();
+    calendar.put(
+        "evbroken01",
+        serde_json::json!({ "kind": "calendar#event", "id": "evbroken01", "status": "confirmed", "summary": "When?",
+                            "start": { "dateTime": "next Tuesday after lunch" }, "end": { "dateTime": "later" },
+                            "organizer": { "email": one }, "eventType": "default" }),
+    );
+    let mailbox = data.mailboxes.get_mut(&one).unwrap();
+    // A message whose payload is missing entirely: nothing to rebuild headers from.
+    mailbox.put(
+        "18cbroken01",
+        serde_json::json!({ "id": "18cbroken01", "threadId": "18cbroken01", "labelIds": ["INBOX"], "historyId": "1" }),
+    );
+    // A message whose Date header and internalDate are both unreadable.
+    let mut undated = gmail_message(
+        "18cbroken02",
+        "18cbroken02",
+        "Client <client@prospect.example>",
+        &one,
+        "Undated",
+        "No date here",
+        1_767_600_000_000,
+        &["INBOX"],
+    );
+    undated["internalDate"] = serde_json::json!("yesterday");
+    for header in undated["payload"]["headers"].as_array_mut().unwrap() {
+        if header["name"] == "Date" {
+            header["value"] = serde_json::json!("sometime last week");
+        }
+    }
+    mailbox.put("18cbroken02", undated);
+
+    let (_running, _mock, config) = start(data, std::slice::from_ref(&one)).await;
+    let db = store().await;
+    let report = sync(&db.store, &config, SourceKind::Google).await;
+    let reasons: Vec<String> = report.rejections.iter().map(|r| r.to_string()).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:#?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("evbroken01") && r.contains("start.dateTime") && r.contains("not a timestamp")),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("18cbroken01") && r.contains("payload") && r.contains("no readable")),
+        "{reasons:#?}"
+    );
+    assert!(reasons.iter().any(|r| r.contains("18cbroken02") && r.contains("Date")), "{reasons:#?}");
+    assert_eq!(report.object("events").unwrap().rejected, 1);
+    assert_eq!(report.object("messages").unwrap().rejected, 2);
+
+    let activities = dataset(&db.store).await.activities;
+    let meetings = activities.iter().filter(|a| a.kind == ActivityKind::Meeting).count();
+    let emails = activities.iter().filter(|a| a.kind == ActivityKind::Email).count();
+    assert_eq!(meetings, 11, "12 generated events, one a working-location block; the broken one is left out");
+    assert_eq!(emails, 12, "every generated message lands; the two broken ones are left out");
+    assert!(activities.iter().all(|a| !a.external_id.contains("broken")));
 }
 
 #[tokio::test]
