@@ -150,6 +150,18 @@ fn pay_and_performance_commands_work_on_the_demo_organisation() {
     let unit = 100_000; // 1,000.00 USD
     assert!((suggested - quotas["total_minor"].as_i64().unwrap()).abs() <= unit / 2, "quotas share out the total");
 
+    let recognition: Value =
+        serde_json::from_str(&ok(&candor(path, &["recognition", "--as-of", "2026-11-21", "--json"]))).unwrap();
+    assert_eq!(recognition["period"], "FY2026-Q4");
+    let boards = recognition["leaderboards"].as_array().unwrap();
+    let outcomes: Vec<&str> = boards.iter().map(|b| b["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, vec!["bookings", "attainment", "new_clients", "deals_won"], "outcomes, not activity counts");
+    assert_eq!(boards[0]["entries"].as_array().unwrap().len(), 6);
+    assert_eq!(recognition["reps"].as_array().unwrap().len(), 6);
+    assert!(!recognition["wins_this_week"].as_array().unwrap().is_empty(), "one section per manager");
+    let text = ok(&candor(path, &["recognition", "--as-of", "2026-11-21"]));
+    assert!(text.contains("Streaks and personal bests:") && text.contains("Wins this week for"), "{text}");
+
     let created = ok(&candor(path, &["pip", "create", "--rep", "sim:rep-00002", "--as-of", "2026-10-20", "--json"]));
     let plan: Value = serde_json::from_str(&created).unwrap();
     let id = plan["id"].as_str().unwrap().to_owned();

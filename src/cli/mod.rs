@@ -16,6 +16,7 @@ mod forecast;
 mod import;
 mod pip;
 mod quota;
+mod recognition;
 mod review;
 mod risk;
 pub mod risk_bench;
@@ -103,6 +104,8 @@ pub enum Command {
     /// Quota suggestions from history and pipeline.
     #[command(subcommand)]
     Quota(quota::QuotaCommand),
+    /// Leaderboards on outcomes, quota streaks, personal bests and the week's wins.
+    Recognition(recognition::RecognitionArgs),
     /// Improvement plans, check-ins and review drafts.
     #[command(subcommand)]
     Pip(pip::PipCommand),
@@ -208,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backtest(args) => backtest::run(&context, args).await,
         Command::Comp(command) => comp::run(&context, command).await,
         Command::Quota(command) => quota::run(&context, command).await,
+        Command::Recognition(args) => recognition::run(&context, args).await,
         Command::Pip(command) => pip::run(&context, command).await,
         Command::Conduct(command) => conduct::run(&context, command).await,
     }

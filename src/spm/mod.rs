@@ -20,6 +20,8 @@ mod test_cards;
 
 pub use pip::{analyse_causes, check_in, propose, CheckIn, ImprovementPlan, PipSettings};
 pub use quota::{suggest_quotas, QuotaMethod, QuotaPlan};
-pub use recognition::{achievements, leaderboards, wins_this_week, Leaderboard, WinsThisWeek};
+pub use recognition::{
+    achievements, leaderboards, recognition_report, wins_this_week, Leaderboard, RecognitionReport, WinsThisWeek,
+};
 pub use review::{draft_coaching_notes, draft_quarterly_review, ground_claims, ReviewDraft, ReviewInput};
 pub use surveillance::{authorise, surveil, AccessError, ComplianceReport, ComplianceViewer, SurveillanceSettings};

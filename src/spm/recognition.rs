@@ -274,6 +274,97 @@ pub fn wins_this_week(
     WinsThisWeek { manager_id: manager.to_owned(), from, to: as_of, wins, total_minor: total, lines }
 }
 
+/// A rep's streak and bests with their name, as the recognition report shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepRecognition {
+    pub name: String,
+    #[serde(flatten)]
+    pub achievements: Achievements,
+    /// The achievements in words; empty when there is nothing to celebrate yet.
+    pub lines: Vec<String>,
+}
+
+/// Everything `candor recognition` prints: leaderboards for one period, each rep's streak and
+/// bests, and each manager's wins of the seven days ending `as_of`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecognitionReport {
+    pub period: String,
+    pub as_of: NaiveDate,
+    pub currency: String,
+    pub leaderboards: Vec<Leaderboard>,
+    pub reps: Vec<RepRecognition>,
+    pub wins_this_week: Vec<WinsThisWeek>,
+}
+
+/// How many completed quarters before the report's period streaks and bests look back on.
+const HISTORY_QUARTERS: usize = 8;
+
+fn achievement_lines(feats: &Achievements, currency: Currency, current: Period) -> Vec<String> {
+    let mut lines = Vec::new();
+    if feats.quota_streak > 0 {
+        lines.push(format!("{} quarter(s) in a row at or above quota", feats.quota_streak));
+    }
+    if let Some((period, booked)) = &feats.best_quarter {
+        lines.push(format!("best quarter {period}: {}", money_text(*booked, currency)));
+    }
+    if let Some((deal, credit)) = &feats.largest_deal {
+        lines.push(format!("largest deal {deal}: {} at credit share", money_text(*credit, currency)));
+    }
+    if feats.current_quarter_is_best {
+        lines.push(format!("{current} so far is their best quarter"));
+    }
+    lines
+}
+
+/// The recognition report for `period` (default: the quarter of `as_of`), for the reps under
+/// `manager` (default: every rep) and the wins of that manager (default: every manager).
+pub fn recognition_report(
+    data: &Dataset,
+    won: &[WonDeal],
+    calendar: FiscalCalendar,
+    currency: Currency,
+    as_of: NaiveDate,
+    period: Option<Period>,
+    manager: Option<&str>,
+) -> RecognitionReport {
+    let period = period.unwrap_or_else(|| calendar.quarter_of(as_of));
+    let hierarchy = Hierarchy::new(&data.people);
+    let team: Option<Vec<String>> = manager.map(|m| {
+        PersonId::parse(m)
+            .map(|m| hierarchy.subtree(&m).into_iter().map(|p| p.to_string()).collect())
+            .unwrap_or_default()
+    });
+    let in_scope = |id: &str| team.as_ref().is_none_or(|t| t.iter().any(|p| p == id));
+    let reps: Vec<&str> =
+        data.people.iter().filter(|p| p.role == Role::Rep && in_scope(p.id.as_str())).map(|p| p.id.as_str()).collect();
+    let mut history = super::history::quarters_before(period, HISTORY_QUARTERS);
+    history.push(period);
+    let names = names(data);
+    let rep_views = reps
+        .iter()
+        .map(|rep| {
+            let feats = achievements(data, won, calendar, currency, rep, &history);
+            RepRecognition {
+                name: names.get(rep).map(|n| (*n).to_owned()).unwrap_or_else(|| (*rep).to_owned()),
+                lines: achievement_lines(&feats, currency, period),
+                achievements: feats,
+            }
+        })
+        .collect();
+    let managers: Vec<&str> = match manager {
+        Some(m) => vec![m],
+        None => data.people.iter().filter(|p| p.role == Role::Manager).map(|p| p.id.as_str()).collect(),
+    };
+    RecognitionReport {
+        period: period.to_string(),
+        as_of,
+        currency: currency.to_string(),
+        leaderboards: leaderboards(data, won, calendar, currency, period, &reps),
+        reps: rep_views,
+        wins_this_week: managers.iter().map(|m| wins_this_week(data, won, calendar, currency, m, as_of)).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -345,5 +436,28 @@ mod tests {
         assert!(section.lines[0].contains("2 win(s)"));
         let nobody = wins_this_week(&data, &won, FiscalCalendar::default(), Currency::USD, "rep1", day("2026-03-31"));
         assert!(nobody.wins.is_empty());
+    }
+
+    #[test]
+    fn the_report_scopes_to_a_manager_and_says_what_each_rep_achieved() {
+        let data = data();
+        let won = won_deals(&data, day("2026-03-31"));
+        let calendar = FiscalCalendar::default();
+        let report = recognition_report(&data, &won, calendar, Currency::USD, day("2026-03-31"), None, Some("mgr"));
+        assert_eq!(report.period, "FY2026-Q1");
+        assert_eq!(report.leaderboards.len(), 4);
+        assert_eq!(report.wins_this_week.len(), 1);
+        assert_eq!(report.wins_this_week[0].wins.len(), 2);
+        let rep1 = report.reps.iter().find(|r| r.achievements.person_id == "rep1").unwrap();
+        assert!(rep1.lines.contains(&"2 quarter(s) in a row at or above quota".to_owned()), "{:?}", rep1.lines);
+        assert!(rep1.lines.contains(&"FY2026-Q1 so far is their best quarter".to_owned()));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["reps"][0]["quota_streak"], serde_json::json!(rep1.achievements.quota_streak));
+        // A past period: its own quarter is the one whose streak and bests are shown.
+        let past = "FY2025-Q4".parse().unwrap();
+        let earlier = recognition_report(&data, &won, calendar, Currency::USD, day("2026-03-31"), Some(past), None);
+        let rep1 = earlier.reps.iter().find(|r| r.achievements.person_id == "rep1").unwrap();
+        assert_eq!(rep1.achievements.quota_streak, 1);
+        assert_eq!(earlier.leaderboards[0].entries[0].value, 15_000);
     }
 }
