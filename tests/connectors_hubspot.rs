@@ -1,7 +1,8 @@
 //! HubSpot connector against a loopback HubSpot: OAuth refresh and private-app tokens, search
 //! paging with `after` and the 10,000-result window, propertiesWithHistory, associations,
-//! 429/500, tokens expiring mid-sync, malformed records, archived records, signed webhooks,
-//! and an interrupted sync resumed to the same store as an uninterrupted one.
+//! 429/500, tokens expiring mid-sync, malformed records, archived records, signed webhooks
+//! (through the served HTTP app too), and an interrupted sync resumed to the same store as an
+//! uninterrupted one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod connectors_support;
@@ -162,6 +163,73 @@ async fn archived_records_and_signed_webhook_deletions_are_removed() {
     assert_eq!(data.deals.len(), 14);
     assert!(data.activities.iter().all(|a| a.external_id != "5000004"));
     assert!(db.store.pending_webhook_events("hubspot").await.unwrap().is_empty(), "events are marked processed");
+}
+
+/// A notification POSTed to `url` (its host sent as `Host`), signed over `signed_uri`.
+fn posted(url: &str, signed_uri: &str, body: &str, secret: &Secret, timestamp: i64) -> Request<Body> {
+    let parsed = reqwest::Url::parse(url).unwrap();
+    let timestamp = timestamp.to_string();
+    let signature = webhook::sign_v3(secret, "POST", signed_uri, body.as_bytes(), &timestamp).unwrap();
+    Request::post(parsed.path())
+        .header("host", parsed.host_str().unwrap())
+        .header("content-type", "application/json")
+        .header(webhook::SIGNATURE_HEADER, signature)
+        .header(webhook::TIMESTAMP_HEADER, timestamp)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_served_app_mounts_the_verified_webhook_receiver_when_hubspot_is_enabled() {
+    let db = store().await;
+    let mut config = config();
+    let secret = Secret::new("hubspot-app-client-secret");
+    let url = "https://candor.example/webhooks/hubspot";
+    let now = chrono::Utc::now().timestamp_millis();
+    let event = |id: i64| {
+        json!([{ "eventId": id, "subscriptionId": 7, "portalId": 62515, "appId": 1, "occurredAt": now,
+                 "subscriptionType": "deal.deletion", "attemptNumber": 0, "objectId": 3000000 + id, "changeSource": "CRM" }])
+        .to_string()
+    };
+
+    let off = candor::http::app(db.store.clone(), &config).unwrap();
+    let response = off.oneshot(posted(url, url, &event(1), &secret, now)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "no receiver while HubSpot is off");
+
+    config.connectors.hubspot.enabled = true;
+    config.connectors.hubspot.access_token = Secret::new("pat-na1-private-app");
+    let no_secret = candor::http::app(db.store.clone(), &config).unwrap();
+    let response = no_secret.oneshot(posted(url, url, &event(1), &secret, now)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "nothing could be verified without a client secret");
+
+    // The secret may live only in the secrets file, as the sync reads it.
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("hubspot.toml");
+    std::fs::write(&secrets, format!("client_secret = \"{}\"\n", secret.expose())).unwrap();
+    config.connectors.hubspot.secrets_file = Some(secrets);
+    let app = candor::http::app(db.store.clone(), &config).unwrap();
+    let accepted = app.clone().oneshot(posted(url, url, &event(1), &secret, now)).await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK, "signed over https://{{Host}}{{path}} by default");
+    let forged = app.clone().oneshot(posted(url, url, &event(2), &Secret::new("not-it"), now)).await.unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    let stale = app.clone().oneshot(posted(url, url, &event(3), &secret, now - 6 * 60 * 1_000)).await.unwrap();
+    assert_eq!(stale.status(), StatusCode::UNAUTHORIZED, "older than five minutes");
+    let elsewhere = "https://candor.example/other/path";
+    let misdirected = app.clone().oneshot(posted(url, elsewhere, &event(4), &secret, now)).await.unwrap();
+    assert_eq!(misdirected.status(), StatusCode::UNAUTHORIZED, "the signature covers the URL");
+
+    // Behind a proxy the registered URL differs from what arrives; `webhook_url` names it.
+    let public = "https://crm-hooks.example.org/candor/webhooks/hubspot";
+    config.connectors.hubspot.webhook_url = public.to_owned();
+    let proxied = candor::http::app(db.store.clone(), &config).unwrap();
+    let accepted = proxied.clone().oneshot(posted(url, public, &event(5), &secret, now)).await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let direct = proxied.oneshot(posted(url, url, &event(6), &secret, now)).await.unwrap();
+    assert_eq!(direct.status(), StatusCode::UNAUTHORIZED);
+
+    let pending = db.store.pending_webhook_events("hubspot").await.unwrap();
+    let ids: Vec<&str> = pending.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(ids, vec!["hubspot:1", "hubspot:5"], "only the verified notifications were recorded");
 }
 
 #[tokio::test]

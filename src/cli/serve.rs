@@ -1,6 +1,7 @@
-//! `candor serve`: the HTTP listener (health and metrics), the job workers and the scheduler in
-//! one process, until interrupted. Several can share a Postgres database: they split the queue
-//! and one at a time holds the scheduler lease.
+//! `candor serve`: the HTTP listener (health, metrics and the HubSpot webhook receiver when
+//! HubSpot is enabled), the job workers and the scheduler in one process, until interrupted.
+//! Several can share a Postgres database: they split the queue and one at a time holds the
+//! scheduler lease.
 
 use super::run::pipeline;
 use super::Context;
@@ -43,7 +44,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<ExitCode>
     let store = context.open_store().await?;
     crate::review::record_config(&store, &context.config, "serve", Utc::now()).await?;
     let bind = args.bind.unwrap_or_else(|| context.config.http.bind.clone());
-    let server = crate::http::serve(&bind, crate::http::router(store.clone())).await?;
+    let server = crate::http::serve(&bind, crate::http::app(store.clone(), &context.config)?).await?;
     println!("listening on http://{}", server.address);
     let worker = Worker::new(pipeline(context, &store)?);
     let owner = worker.owner().to_owned();

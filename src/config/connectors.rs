@@ -207,6 +207,10 @@ pub struct HubspotConfig {
     pub next_step_property: String,
     /// Webhook requests older than this are refused (replay protection).
     pub webhook_max_age_secs: u64,
+    /// The target URL set in the HubSpot app's webhook settings. Signatures cover it, so set it
+    /// when a proxy changes the scheme, host or path seen here; empty means
+    /// `https://{Host header}{path}`.
+    pub webhook_url: String,
 }
 
 impl Default for HubspotConfig {
@@ -226,6 +230,7 @@ impl Default for HubspotConfig {
             forecast_category_property: "hs_forecast_category".to_owned(),
             next_step_property: "hs_next_step".to_owned(),
             webhook_max_age_secs: 300,
+            webhook_url: String::new(),
         }
     }
 }
@@ -344,6 +349,9 @@ impl ConnectorsConfig {
         }
         check_url("connectors.hubspot.base_url", &self.hubspot.base_url)?;
         check_url("connectors.hubspot.token_url", &self.hubspot.token_url)?;
+        if !self.hubspot.webhook_url.is_empty() {
+            check_url("connectors.hubspot.webhook_url", &self.hubspot.webhook_url)?;
+        }
         check_url("connectors.msgraph.base_url", &self.msgraph.base_url)?;
         check_url("connectors.msgraph.login_url", &self.msgraph.login_url)?;
         check_url("connectors.google.calendar_base_url", &self.google.calendar_base_url)?;

@@ -1,9 +1,12 @@
-//! The HTTP listener: health and Prometheus metrics, on the address from `http.bind`. The
-//! router is built here so other routes can join it; [`serve`] binds it (port 0 picks a free
-//! port, for tests) and hands back the address it got.
+//! The HTTP listener: health and Prometheus metrics, on the address from `http.bind`, and —
+//! when HubSpot is enabled — its webhook receiver at [`HUBSPOT_WEBHOOK_PATH`]. The router is
+//! built here so other routes can join it ([`app`] is the whole of it); [`serve`] binds it
+//! (port 0 picks a free port, for tests) and hands back the address it got.
 
 mod metrics;
 
+use crate::config::Config;
+use crate::connectors::{hubspot, ConnectorError};
 use crate::store::Store;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,10 +19,15 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::watch;
 
+/// Where HubSpot posts change notifications (the app's webhook target URL ends with it).
+pub const HUBSPOT_WEBHOOK_PATH: &str = "/webhooks/hubspot";
+
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
+    #[error("cannot set up the HubSpot webhook receiver: {0}")]
+    Webhook(#[from] ConnectorError),
 }
 
 #[derive(Clone)]
@@ -31,6 +39,17 @@ pub struct AppState {
 pub fn router(store: Store) -> Router {
     let state = AppState { store, started: Arc::new(Instant::now()) };
     Router::new().route("/healthz", get(health)).route("/metrics", get(metrics::metrics)).with_state(state)
+}
+
+/// Health and metrics, plus the receivers of the live connectors `config` enables.
+pub fn app(store: Store, config: &Config) -> Result<Router, HttpError> {
+    let mut app = router(store.clone());
+    if config.connectors.hubspot.enabled {
+        if let Some(webhook) = hubspot::webhook::configured_router(store, &config.connectors.hubspot)? {
+            app = app.nest(HUBSPOT_WEBHOOK_PATH, webhook);
+        }
+    }
+    Ok(app)
 }
 
 /// A stable error answer; the cause goes to the log, never to the client.

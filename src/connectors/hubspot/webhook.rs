@@ -4,6 +4,7 @@
 //! nests (e.g. at `/webhooks/hubspot`) that verifies, records each event once, and answers at
 //! once. The next sync applies deletions and marks the events processed.
 
+use super::super::{secrets, ConnectorError};
 use crate::config::{HubspotConfig, Secret};
 use crate::store::{Store, WebhookEventRecord};
 use axum::body::Bytes;
@@ -143,6 +144,28 @@ struct WebhookState {
     /// The exact URL registered with HubSpot, when a proxy makes the one seen here differ.
     public_url: Option<String>,
     max_age: Duration,
+}
+
+/// The client secret that checks signatures: from the configuration (environment included),
+/// else from the secrets file. `None` when neither has one: a private-app setup without
+/// webhooks.
+pub fn client_secret(config: &HubspotConfig) -> Result<Option<Secret>, ConnectorError> {
+    let mut secret = config.client_secret.clone();
+    secrets::fill_from_file(config.secrets_file.as_deref(), &mut [("client_secret", &mut secret)])?;
+    Ok((!secret.is_empty()).then_some(secret))
+}
+
+/// The receiver the HTTP server mounts when HubSpot is enabled: its secret resolved as the
+/// sync resolves it, and the URL signatures are checked against from `webhook_url` when set.
+/// `None` (logged) when there is no client secret, since no request could then be verified.
+pub fn configured_router(store: Store, config: &HubspotConfig) -> Result<Option<Router>, ConnectorError> {
+    let Some(secret) = client_secret(config)? else {
+        tracing::info!("HubSpot webhook receiver not mounted: no client_secret to verify signatures with");
+        return Ok(None);
+    };
+    let config = HubspotConfig { client_secret: secret, ..config.clone() };
+    let public_url = Some(config.webhook_url.trim().to_owned()).filter(|url| !url.is_empty());
+    Ok(Some(router(store, &config, public_url)))
 }
 
 /// An axum router receiving HubSpot webhook POSTs at its root.
