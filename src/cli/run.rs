@@ -25,11 +25,13 @@ pub struct RunArgs {
 }
 
 /// Everything a worker needs, from the configuration: the agent drafts with the configured
-/// provider (offline by default).
+/// provider (offline by default), and the sync step pulls every enabled live connector.
 pub fn pipeline(context: &Context, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
     let deliverer = Deliverer::from_config(&context.config, &context.data_dir).context("setting up delivery")?;
     let drafter = AgentDrafter::from_config(&context.config, store.clone()).context("setting up the drafting agent")?;
-    Ok(Arc::new(Pipeline::new(store.clone(), Arc::new(context.config.clone()), Arc::new(drafter), Arc::new(deliverer))))
+    let config = Arc::new(context.config.clone());
+    let pipeline = Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(drafter), Arc::new(deliverer));
+    Ok(Arc::new(crate::connectors::job::with_enabled_sources(pipeline, config)))
 }
 
 fn summary(status: &RunStatus) -> String {

@@ -1,10 +1,14 @@
-//! The scheduler's handle on a connector: one configured source whose [`ConnectorJob::run`]
-//! has the shape of the job pipeline's sync step (name, then a one-line summary or an error
-//! text), so the weekly run's sync job can pull every enabled source.
+//! The scheduler's handle on a connector: one configured source, registered with the job
+//! pipeline as a [`SyncSource`] so the weekly run's sync step (scheduled or on demand) pulls
+//! every enabled source incrementally before the snapshot is taken. [`with_enabled_sources`]
+//! is what `candor run` and `candor serve` build their pipelines with.
 
 use super::{sync_source, SourceKind, SyncOptions};
 use crate::config::Config;
+use crate::jobs::{Pipeline, SyncSource};
 use crate::store::Store;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -38,6 +42,24 @@ impl ConnectorJob {
             .map(|report| report.summary())
             .map_err(|error| error.to_string())
     }
+}
+
+impl SyncSource for ConnectorJob {
+    fn name(&self) -> &str {
+        ConnectorJob::name(self)
+    }
+
+    fn sync<'a>(&'a self, store: &'a Store) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send + 'a>> {
+        Box::pin(self.run(store))
+    }
+}
+
+/// `pipeline` with a sync source for every connector enabled in `config`, in the order of
+/// [`SourceKind::ALL`] (CRMs before mailboxes, so activities can link to fresh deals).
+pub fn with_enabled_sources(pipeline: Pipeline, config: Arc<Config>) -> Pipeline {
+    ConnectorJob::enabled(config)
+        .into_iter()
+        .fold(pipeline, |pipeline, job| pipeline.with_source(Arc::new(job) as Arc<dyn SyncSource>))
 }
 
 #[cfg(test)]

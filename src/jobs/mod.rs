@@ -23,7 +23,7 @@ mod week;
 
 pub use agent_drafter::AgentDrafter;
 pub use drafting::{DraftError, DraftRequest, DraftedMessage, Drafter, TemplateDrafter};
-pub use pipeline::{start_run, Pipeline, RunRequest, Selection};
+pub use pipeline::{start_run, Pipeline, RunRequest, Selection, SyncSource};
 pub use progress::{run_status, run_statuses, wait_for_run, RunState, RunStatus};
 pub use queue::{backoff, Worker, WorkerHandle};
 pub use scheduler::{due_slots, parse_cron, DueSlot, Scheduler};
