@@ -90,6 +90,11 @@ pub struct InterventionBrief {
     pub headline: String,
     /// The team's quota and bookings this period, in one or two sentences.
     pub team_summary: String,
+    /// The team's wins of the last seven days from get_team_snapshot, largest first (none to
+    /// five); empty when the team won nothing. Absent in briefs stored before the section
+    /// existed, hence the default.
+    #[serde(default)]
+    pub wins_this_week: Vec<WinNote>,
     /// The reps needing the manager this week, highest need first (one to five).
     pub reps: Vec<RepIntervention>,
 }
@@ -108,6 +113,19 @@ pub struct RepIntervention {
     pub deals_to_inspect: Vec<DealToInspectNote>,
     /// Two to four agenda points for the 1:1.
     pub one_on_one_agenda: Vec<String>,
+}
+
+/// One win in a manager's brief.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WinNote {
+    /// The credited rep's person id exactly as a tool returned it.
+    pub person_id: String,
+    /// The won deal's id exactly as a tool returned it.
+    pub deal_id: String,
+    pub deal_name: String,
+    /// Who won it, on which day, the credit, and what makes it notable, with the tool's figures.
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -199,6 +217,10 @@ impl Draft {
             Draft::InterventionBrief(b) => {
                 out.push(("headline".into(), &b.headline));
                 out.push(("team_summary".into(), &b.team_summary));
+                for (i, w) in b.wins_this_week.iter().enumerate() {
+                    out.push((format!("wins_this_week[{i}].deal_name"), &w.deal_name));
+                    out.push((format!("wins_this_week[{i}].note"), &w.note));
+                }
                 for (i, r) in b.reps.iter().enumerate() {
                     out.push((format!("reps[{i}].name"), &r.name));
                     out.push((format!("reps[{i}].why"), &r.why));
@@ -231,7 +253,8 @@ impl Draft {
         out
     }
 
-    /// Deal ids the draft names in its structured fields.
+    /// Open-deal ids the draft names in its structured fields (a brief's wins are won deals,
+    /// which the validator checks against the snapshot's wins instead).
     pub fn deal_ids(&self) -> Vec<(String, &str)> {
         match self {
             Draft::RepNudge(n) => {
@@ -262,7 +285,7 @@ impl Draft {
         match self {
             Draft::RepNudge(n) => vec![n.deals.len()],
             Draft::InterventionBrief(b) => {
-                let mut sizes = vec![b.reps.len()];
+                let mut sizes = vec![b.reps.len(), b.wins_this_week.len()];
                 sizes.extend(b.reps.iter().map(|r| r.deals_to_inspect.len()));
                 sizes
             }

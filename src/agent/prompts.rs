@@ -109,6 +109,7 @@ mod tests {
             forecast: None,
             people: vec![],
             activities: vec![],
+            wins: None,
         }
     }
 

@@ -37,10 +37,14 @@ fn rep_nudge(nudge: &RepNudge, name: &str) -> String {
 }
 
 fn intervention_brief(brief: &InterventionBrief, name: &str) -> String {
-    let mut out = format!(
-        "# Team brief for {name}\n\n{}\n\n{}\n\n## Who needs you this week\n",
-        brief.headline, brief.team_summary
-    );
+    let mut out = format!("# Team brief for {name}\n\n{}\n\n{}\n", brief.headline, brief.team_summary);
+    if !brief.wins_this_week.is_empty() {
+        out.push_str("\n## Wins this week\n\n");
+        for win in &brief.wins_this_week {
+            out.push_str(&format!("- **{}** ({}): {}\n", win.deal_name, win.deal_id, win.note));
+        }
+    }
+    out.push_str("\n## Who needs you this week\n");
     if brief.reps.is_empty() {
         out.push_str("\nNobody on the team needs an intervention this week.\n");
     }

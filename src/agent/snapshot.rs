@@ -1,11 +1,13 @@
 //! A recipient's snapshot: the engine's output at one `as_of` cut down to the recipient's
-//! scope, plus the few recent activities on their deals. Tools read only this, the validator
-//! checks drafts against it, and its hash keys the draft cache.
+//! scope, plus the few recent activities on their deals and, for a manager, the team's wins of
+//! the week. Tools read only this, the validator checks drafts against it, and its hash keys
+//! the draft cache.
 
 use super::drafts::DraftKind;
 use super::scope::Scope;
 use crate::domain::{Dataset, Hierarchy, Person, PersonId, Role};
 use crate::features::{DealRisk, ForecastRisk, RiskReport, Scorecard, TeamRollup};
+use crate::spm::WinsThisWeek;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,6 +53,9 @@ pub struct Snapshot {
     pub forecast: Option<ForecastRisk>,
     pub people: Vec<PersonRef>,
     pub activities: Vec<ActivityBrief>,
+    /// A manager's team wins in the seven days ending `as_of` (deals won and not cancelled),
+    /// for the brief's "wins this week" section; `None` for other roles.
+    pub wins: Option<WinsThisWeek>,
 }
 
 impl Snapshot {
@@ -73,6 +78,10 @@ impl Snapshot {
             .map(|p| PersonRef { person_id: p.id.to_string(), name: p.name.clone(), role: p.role })
             .collect();
         let activities = recent_activities(dataset, &deals, report.as_of);
+        let wins = match person.role {
+            Role::Manager => team_wins(dataset, report, person),
+            _ => None,
+        };
         Some(Snapshot {
             recipient: PersonRef { person_id: person.id.to_string(), name: person.name.clone(), role: person.role },
             kind,
@@ -86,6 +95,7 @@ impl Snapshot {
             forecast,
             people,
             activities,
+            wins,
         })
     }
 
@@ -141,6 +151,15 @@ impl Snapshot {
         });
         ranked
     }
+}
+
+/// The week's wins of `manager`'s team in the reporting currency, from the deals won by the
+/// end of the report's day; `None` when the report's currency is not a currency code.
+fn team_wins(dataset: &Dataset, report: &RiskReport, manager: &Person) -> Option<WinsThisWeek> {
+    let currency = crate::domain::Currency::parse(&report.currency).ok()?;
+    let as_of = report.as_of.date_naive();
+    let won = crate::comp::won_deals(dataset, as_of);
+    Some(crate::spm::wins_this_week(dataset, &won, report.calendar, currency, manager.id.as_str(), as_of))
 }
 
 /// The last few activities on each in-scope deal, one pass over the activity table.

@@ -89,6 +89,11 @@ pub struct RiskReport {
     pub reps: Vec<Scorecard>,
     pub teams: Vec<TeamRollup>,
     pub forecast: ForecastRisk,
+    /// The fiscal calendar the period was cut with, for what is computed from the report later
+    /// (a manager's wins of the week and their quota streaks). Not serialised: it is
+    /// configuration, and the report's bytes stay what they were.
+    #[serde(skip)]
+    pub calendar: FiscalCalendar,
 }
 
 fn flag(index: &Index<'_>, finding: &Finding) -> Flag {
@@ -323,6 +328,7 @@ pub fn analyse(index: &Index<'_>, settings: &Settings, as_of: DateTime<Utc>) -> 
         reps: cards,
         teams,
         forecast,
+        calendar: settings.calendar,
     }
 }
 

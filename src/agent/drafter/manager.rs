@@ -1,12 +1,15 @@
-//! The template intervention brief: the reps who need the manager most, with the roll-up's
-//! reasons, the deals to inspect and a 1:1 agenda built from those reasons.
+//! The template intervention brief: the team's wins of the week, the reps who need the
+//! manager most, with the roll-up's reasons, the deals to inspect and a 1:1 agenda built from
+//! those reasons.
 
-use crate::agent::drafts::{DealToInspectNote, InterventionBrief, RepIntervention};
+use crate::agent::drafts::{DealToInspectNote, InterventionBrief, RepIntervention, WinNote};
 use crate::agent::snapshot::Snapshot;
 use crate::features::numbers::{pct_text, share};
 use crate::features::{RepNeed, TeamRollup};
 
 const REPS_IN_BRIEF: usize = 3;
+/// The validator's list limit; the snapshot lists wins largest credit first.
+const WINS_IN_BRIEF: usize = 5;
 
 fn agenda_item(key: &str) -> &'static str {
     match key {
@@ -63,11 +66,34 @@ fn summary(snapshot: &Snapshot, team: &TeamRollup) -> String {
     )
 }
 
+/// The week's wins as the snapshot states them: who, when, the credit and why it is notable.
+fn wins(snapshot: &Snapshot) -> Vec<WinNote> {
+    snapshot
+        .wins
+        .iter()
+        .flat_map(|w| &w.wins)
+        .take(WINS_IN_BRIEF)
+        .map(|win| WinNote {
+            person_id: win.person_id.clone(),
+            deal_id: win.deal_id.clone(),
+            deal_name: win.deal_name.clone(),
+            note: format!(
+                "{} won it on {}, {} credited to them{}.",
+                win.name,
+                win.won_on,
+                snapshot.money(win.credit_minor),
+                if win.notes.is_empty() { String::new() } else { format!(" — {}", win.notes.join("; ")) }
+            ),
+        })
+        .collect()
+}
+
 pub fn brief(snapshot: &Snapshot) -> InterventionBrief {
     let Some(team) = &snapshot.team else {
         return InterventionBrief {
             headline: "No rep reports to you in this snapshot.".to_owned(),
             team_summary: format!("No team roll-up exists for {}.", snapshot.period),
+            wins_this_week: wins(snapshot),
             reps: Vec::new(),
         };
     };
@@ -82,5 +108,5 @@ pub fn brief(snapshot: &Snapshot) -> InterventionBrief {
         Some(first) => format!("{} reps need you this week, {} first.", reps.len(), first.name),
         None => "No rep needs an intervention this week.".to_owned(),
     };
-    InterventionBrief { headline, team_summary: summary(snapshot, team), reps }
+    InterventionBrief { headline, team_summary: summary(snapshot, team), wins_this_week: wins(snapshot), reps }
 }

@@ -1,5 +1,5 @@
-//! `get_team_snapshot` and `get_rep_scorecard`: a manager's ranked team roll-up (or a leader's
-//! teams at a glance), and one in-scope rep's scorecard.
+//! `get_team_snapshot` and `get_rep_scorecard`: a manager's ranked team roll-up with the
+//! team's wins of the week, and one in-scope rep's scorecard.
 
 use super::briefs::ScorecardBrief;
 use super::{NoArgs, Tool, ToolContext};
@@ -30,6 +30,19 @@ pub struct RepNeedView {
     pub deals_to_inspect: Vec<DealToInspectView>,
 }
 
+/// One deal the team won in the last seven days, at the rep's credit share.
+#[derive(Debug, Serialize)]
+pub struct WinView {
+    pub person_id: String,
+    pub name: String,
+    pub deal_id: String,
+    pub deal_name: String,
+    pub won_on: String,
+    pub credit: String,
+    /// What makes it notable: a new client, the rep's largest deal, a quota streak.
+    pub notes: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct TeamView {
     pub manager: String,
@@ -38,6 +51,10 @@ pub struct TeamView {
     pub attainment: String,
     pub how_ranked: String,
     pub reps: Vec<RepNeedView>,
+    /// The days the wins cover, e.g. `2026-11-10 to 2026-11-16`.
+    pub wins_window: Option<String>,
+    /// Deals won by the team in that window and not cancelled, largest credit first.
+    pub wins_this_week: Vec<WinView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,7 +67,8 @@ pub struct TeamSnapshotTool;
 impl Tool for TeamSnapshotTool {
     const NAME: &'static str = TEAM;
     const DESCRIPTION: &'static str = "The reps in scope ranked by how much they need their manager this week, each \
-        with the reasons (and numbers) behind the rank and the deals to inspect.";
+        with the reasons (and numbers) behind the rank and the deals to inspect, and the team's wins of the last \
+        seven days.";
     type Args = NoArgs;
     type Output = TeamSnapshot;
 
@@ -93,6 +111,21 @@ impl Tool for TeamSnapshotTool {
                 attainment: pct_text(share(team.booked_minor as f64, team.quota_minor as f64)),
                 how_ranked: team.how_ranked.clone(),
                 reps,
+                wins_window: s.wins.as_ref().map(|w| format!("{} to {}", w.from, w.to)),
+                wins_this_week: s
+                    .wins
+                    .iter()
+                    .flat_map(|w| &w.wins)
+                    .map(|win| WinView {
+                        person_id: win.person_id.clone(),
+                        name: win.name.clone(),
+                        deal_id: win.deal_id.clone(),
+                        deal_name: win.deal_name.clone(),
+                        won_on: win.won_on.to_string(),
+                        credit: s.money(win.credit_minor),
+                        notes: win.notes.clone(),
+                    })
+                    .collect(),
             }],
         })
     }

@@ -56,6 +56,14 @@ pub struct DealFacts {
     pub has_flags: bool,
 }
 
+/// A deal the manager's team won this week, as the snapshot's wins section states it.
+#[derive(Debug, Clone, Default)]
+pub struct WinFacts {
+    pub name: String,
+    /// The team's reps credited with it.
+    pub person_ids: BTreeSet<String>,
+}
+
 /// The forecast memo's typed figures, in whole currency units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForecastFigures {
@@ -82,6 +90,8 @@ pub struct Facts {
     pub ids: BTreeSet<String>,
     /// Team ranks of the reps a manager may name.
     pub ranks: BTreeMap<String, u32>,
+    /// The team's wins of the week by deal id (won deals, so never in `deals`).
+    pub wins: BTreeMap<String, WinFacts>,
     pub forecast: Option<ForecastFigures>,
     pub concentration_keys: BTreeSet<String>,
     pub pool: NumberPool,
@@ -139,6 +149,12 @@ impl Facts {
             facts.ids.insert(person.person_id.clone());
         }
         facts.ids.extend(snapshot.activities.iter().map(|a| a.activity_id.clone()));
+        for win in snapshot.wins.iter().flat_map(|w| &w.wins) {
+            let entry = facts.wins.entry(win.deal_id.clone()).or_default();
+            entry.name = win.deal_name.clone();
+            entry.person_ids.insert(win.person_id.clone());
+            facts.ids.insert(win.deal_id.clone());
+        }
         if let Some(team) = &snapshot.team {
             facts.ranks = team.reps.iter().map(|r| (r.person_id.clone(), r.rank)).collect();
         }

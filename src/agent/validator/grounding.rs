@@ -5,7 +5,7 @@
 use super::facts::{Directory, Facts};
 use super::numbers::{extract_dates, extract_numbers, fixed_regex, NumberKind};
 use super::{Finding, FindingCategory};
-use crate::agent::drafts::Draft;
+use crate::agent::drafts::{Draft, WinNote};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -73,6 +73,7 @@ pub fn check(draft: &Draft, facts: &Facts, directory: &Directory, findings: &mut
             }
         }
         Draft::InterventionBrief(brief) => {
+            check_wins(&brief.wins_this_week, facts, directory, findings);
             for (i, rep) in brief.reps.iter().enumerate() {
                 let field = format!("reps[{i}].person_id");
                 let id = rep.person_id.trim();
@@ -177,6 +178,40 @@ pub fn check(draft: &Draft, facts: &Facts, directory: &Directory, findings: &mut
     }
 }
 
+/// Each win must be one of the team's wins of the week, named as it is, for a rep it credits.
+fn check_wins(wins: &[WinNote], facts: &Facts, directory: &Directory, findings: &mut Vec<Finding>) {
+    for (i, win) in wins.iter().enumerate() {
+        let field = format!("wins_this_week[{i}].deal_id");
+        let id = win.deal_id.trim();
+        let Some(known) = facts.wins.get(id) else {
+            if facts.deals.contains_key(id) {
+                grounding(findings, "not_a_win", &field, format!("deal {id} is open, not won this week"));
+            } else if directory.deals.contains_key(id) {
+                scope(findings, "out_of_scope_deal", &field, format!("deal {id} is not a win of the team this week"));
+            } else {
+                grounding(findings, "unknown_deal", &field, format!("deal {id} does not exist in the snapshot"));
+            }
+            continue;
+        };
+        if !same_text(&known.name, &win.deal_name) {
+            grounding(
+                findings,
+                "deal_name_mismatch",
+                &format!("wins_this_week[{i}].deal_name"),
+                format!("deal {id} is named {:?}, not {:?}", known.name, win.deal_name),
+            );
+        }
+        if !known.person_ids.contains(win.person_id.trim()) {
+            grounding(
+                findings,
+                "win_not_of_rep",
+                &format!("wins_this_week[{i}].person_id"),
+                format!("{} is not credited with deal {id}", win.person_id),
+            );
+        }
+    }
+}
+
 /// Free text on its own (the eval graders read rendered drafts this way).
 pub fn check_text(field: &str, text: &str, facts: &Facts, directory: &Directory, findings: &mut Vec<Finding>) {
     check_text_with(field, text, facts, directory, &[], findings);
@@ -228,6 +263,7 @@ fn check_text_with(
     }
     // In-scope names go first so a longer in-scope name never reads as a shorter one outside.
     let mut in_scope: Vec<&str> = facts.deals.values().map(|d| d.name.as_str()).collect();
+    in_scope.extend(facts.wins.values().map(|w| w.name.as_str()));
     in_scope.extend(facts.accounts.iter().map(String::as_str));
     in_scope.extend(facts.people.values().map(String::as_str));
     in_scope.sort_by_key(|n| std::cmp::Reverse(n.len()));

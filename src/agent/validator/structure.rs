@@ -75,6 +75,16 @@ pub fn check(draft: &Draft, rendered: &str, facts: &Facts, policy: &CompliancePo
                 );
                 list_bounds(findings, &format!("reps[{i}].deals_to_inspect"), rep.deals_to_inspect.len(), 0, MAX_LIST);
             }
+            // The section is required when the team won something: a brief that skips the
+            // week's wins reads as if there were none.
+            let min_wins = usize::from(!facts.wins.is_empty());
+            list_bounds(findings, "wins_this_week", brief.wins_this_week.len(), min_wins, MAX_LIST);
+            let wins: Vec<String> = brief
+                .wins_this_week
+                .iter()
+                .map(|w| format!("{} for {}", w.deal_id.trim(), w.person_id.trim()))
+                .collect();
+            no_duplicates(findings, "wins_this_week", wins.iter().map(String::as_str));
             let ranks: Vec<u32> = brief.reps.iter().map(|r| r.rank).collect();
             if ranks.windows(2).any(|w| w[0] >= w[1]) {
                 structure(findings, "rank_order", "reps", "reps are not listed highest need first".to_owned());
