@@ -33,6 +33,9 @@ pub enum BenchSuite {
     /// Each live connector syncing a generated org from its loopback vendor stand-in: records
     /// per second and API calls per 1,000 records; not part of `all`.
     Connectors,
+    /// Vector memory on the embedded store: upsert rate and query p50/p99 for 100k points, and
+    /// recall@5 on the labelled playbook questions; not part of `all`.
+    Memory,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +108,14 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if args.suite == BenchSuite::Memory {
+        let scratch = tempfile::tempdir()?;
+        let lines = crate::memory::bench::bench_memory(scratch.path(), 100_000, 1_000, &context.config.embeddings);
+        for line in lines.await {
+            println!("{line}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.suite == BenchSuite::Risk {
         bench_risk(context, &args, as_of).await?;
         return Ok(ExitCode::SUCCESS);
@@ -172,7 +183,8 @@ async fn bench_risk(context: &Context, args: &BenchArgs, as_of: chrono::DateTime
     let org = sim::generate(&params);
     let settings = crate::features::Settings::from_config(&context.config);
     let dataset = org.dataset.clone();
-    let lines = tokio::task::spawn_blocking(move || super::risk_bench::bench_features(&dataset, &settings, as_of)).await?;
+    let lines =
+        tokio::task::spawn_blocking(move || super::risk_bench::bench_features(&dataset, &settings, as_of)).await?;
     for line in lines {
         println!("{line}");
     }
