@@ -49,6 +49,21 @@ mod tests {
     }
 
     #[test]
+    fn the_memory_tools_are_exported_but_offered_only_with_memory() {
+        let files: Vec<String> = rendered().into_iter().map(|(file, _)| file).collect();
+        for name in crate::memory::tools::NAMES {
+            assert!(files.contains(&format!("{name}.json")), "{name} is not exported");
+        }
+        for kind in crate::agent::drafts::DraftKind::ALL {
+            let plain: Vec<&str> = super::super::tools_for(kind).iter().map(|t| t.name).collect();
+            let with: Vec<&str> = super::super::tools_with_memory(kind).iter().map(|t| t.name).collect();
+            assert!(crate::memory::tools::NAMES.iter().all(|n| !plain.contains(n) && with.contains(n)));
+            assert_eq!(with.last(), plain.last(), "the submit tool stays last");
+            assert_eq!(with.len(), plain.len() + 3);
+        }
+    }
+
+    #[test]
     fn every_tool_schema_is_strict() {
         for tool in all_tools() {
             super::super::schema::is_strict(&tool.parameters()).unwrap_or_else(|e| panic!("{}: {e}", tool.name));

@@ -73,6 +73,13 @@ impl std::fmt::Debug for ToolSpec {
 }
 
 impl ToolSpec {
+    /// A memory tool as the provider and the export see it. The loop runs memory tools itself,
+    /// asynchronously against the vector store ([`crate::memory::tools::call`]), so this spec's
+    /// own invocation only answers a call that reached it without a memory.
+    pub(crate) fn memory(name: &'static str, description: &'static str, parameters: fn() -> Value) -> ToolSpec {
+        ToolSpec { name, description, submits: None, parameters, invoke: invoke_without_memory }
+    }
+
     pub fn parameters(&self) -> Value {
         (self.parameters)()
     }
@@ -109,6 +116,13 @@ fn invoke_read<T: Tool>(context: &ToolContext<'_>, raw: &str) -> Result<ToolOutp
         .map_err(|e| ToolFailure::Refused { tool: T::NAME.to_owned(), reason: e.to_string() })
 }
 
+fn invoke_without_memory(_context: &ToolContext<'_>, _raw: &str) -> Result<ToolOutput, ToolFailure> {
+    Err(ToolFailure::Refused {
+        tool: "memory".to_owned(),
+        reason: "the vector memory is not available in this run; use the snapshot tools".to_owned(),
+    })
+}
+
 fn read_spec<T: Tool>() -> ToolSpec {
     ToolSpec {
         name: T::NAME,
@@ -129,6 +143,7 @@ pub fn all_tools() -> Vec<ToolSpec> {
         read_spec::<team::RepScorecardTool>(),
         read_spec::<forecast::ForecastBreakdownTool>(),
     ];
+    tools.extend(crate::memory::tools::specs());
     tools.extend(DraftKind::ALL.into_iter().map(submit::spec));
     tools
 }
@@ -142,6 +157,17 @@ pub fn tools_for(kind: DraftKind) -> Vec<ToolSpec> {
         DraftKind::ForecastMemo => &[summary::NAME, forecast::NAME, deals::FLAGGED, deals::DETAIL],
     };
     all_tools().into_iter().filter(|t| reads.contains(&t.name) || t.submits == Some(kind)).collect()
+}
+
+/// [`tools_for`] plus the memory tools for `kind`, offered when the run has a vector memory;
+/// they come before the submit tool so the model reads them as more context to gather.
+pub fn tools_with_memory(kind: DraftKind) -> Vec<ToolSpec> {
+    let memory = crate::memory::tools::names_for(kind);
+    let (submit, mut offered): (Vec<ToolSpec>, Vec<ToolSpec>) =
+        tools_for(kind).into_iter().partition(|t| t.submits.is_some());
+    offered.extend(all_tools().into_iter().filter(|t| memory.contains(&t.name)));
+    offered.extend(submit);
+    offered
 }
 
 /// Runs the named tool among `offered`.

@@ -1,7 +1,8 @@
 //! The agent's memory tools: `search_playbook`, `find_similar_won_deals` and `recall_coaching`.
 //! They follow the agent's tool conventions (typed arguments with a strict JSON Schema, typed
-//! output, the same corrective failures) but run asynchronously against the vector store, so
-//! they have their own context: the recipient's snapshot and the memory. The reader's access
+//! output, the same corrective failures, exported to `tools/` with the others through
+//! [`specs`]) but run asynchronously against the vector store, so they have their own context:
+//! the recipient's snapshot and the memory. The reader's access
 //! comes from the snapshot's scope and is applied by the store on every read.
 
 mod playbook;
@@ -17,14 +18,13 @@ use super::Memory;
 use crate::agent::drafts::DraftKind;
 use crate::agent::snapshot::Snapshot;
 use crate::agent::tools::schema::strict_schema_for;
-use crate::agent::tools::ToolFailure;
+use crate::agent::tools::{ToolFailure, ToolSpec};
 use crate::domain::Role;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
-use std::path::Path;
 
 /// What a memory tool sees: the recipient's snapshot (and so their scope) and the memory.
 pub struct MemoryToolContext<'a, S: VectorStore> {
@@ -66,25 +66,18 @@ pub trait MemoryTool {
 /// The three tools' names.
 pub const NAMES: [&str; 3] = [SearchPlaybookTool::NAME, FindSimilarWonDealsTool::NAME, RecallCoachingTool::NAME];
 
-fn definition_of<T: MemoryTool>() -> Value {
-    serde_json::json!({
-        "type": "function",
-        "function": {
-            "name": T::NAME,
-            "description": T::DESCRIPTION,
-            "parameters": strict_schema_for::<T::Args>(),
-            "strict": true,
-        }
-    })
+fn spec_of<T: MemoryTool>() -> ToolSpec {
+    ToolSpec::memory(T::NAME, T::DESCRIPTION, strict_schema_for::<T::Args>)
+}
+
+/// The three tools as the provider sees them; `candor tools export` writes them with the rest.
+pub fn specs() -> Vec<ToolSpec> {
+    vec![spec_of::<SearchPlaybookTool>(), spec_of::<FindSimilarWonDealsTool>(), spec_of::<RecallCoachingTool>()]
 }
 
 /// Every memory tool's OpenAI function definition (strict mode), by name.
 pub fn definitions() -> Vec<(&'static str, Value)> {
-    vec![
-        (SearchPlaybookTool::NAME, definition_of::<SearchPlaybookTool>()),
-        (FindSimilarWonDealsTool::NAME, definition_of::<FindSimilarWonDealsTool>()),
-        (RecallCoachingTool::NAME, definition_of::<RecallCoachingTool>()),
-    ]
+    specs().into_iter().map(|spec| (spec.name, spec.definition())).collect()
 }
 
 /// The memory tools offered when drafting `kind`: all three for every kind, since each reads
@@ -128,38 +121,6 @@ pub async fn call<S: VectorStore>(
         RecallCoachingTool::NAME => Some(invoke::<RecallCoachingTool, S>(context, raw_args).await),
         _ => None,
     }
-}
-
-/// Each memory tool's file name and pretty JSON, as written to `tools/`.
-pub fn rendered() -> Vec<(String, String)> {
-    definitions()
-        .into_iter()
-        .map(|(name, definition)| {
-            let mut text = serde_json::to_string_pretty(&definition).unwrap_or_default();
-            text.push('\n');
-            (format!("{name}.json"), text)
-        })
-        .collect()
-}
-
-/// Writes every memory tool definition into `dir`; returns the files written.
-pub fn write_all(dir: &Path) -> std::io::Result<Vec<String>> {
-    std::fs::create_dir_all(dir)?;
-    let mut written = Vec::new();
-    for (file, text) in rendered() {
-        std::fs::write(dir.join(&file), text)?;
-        written.push(file);
-    }
-    Ok(written)
-}
-
-/// The memory tool files in `dir` that are missing or differ from the current types.
-pub fn drift(dir: &Path) -> Vec<String> {
-    rendered()
-        .into_iter()
-        .filter(|(file, text)| std::fs::read_to_string(dir.join(file)).ok().as_deref() != Some(text.as_str()))
-        .map(|(file, _)| file)
-        .collect()
 }
 
 /// Shortens text for a tool result.
