@@ -10,6 +10,7 @@ pub mod drafter;
 pub mod drafts;
 pub mod eval;
 pub mod hashing;
+pub mod pay;
 pub mod prompts;
 pub mod provider;
 pub mod render;
@@ -40,6 +41,8 @@ pub enum AgentError {
     ProviderSetup { provider: &'static str, reason: String },
     #[error("compliance policy is invalid: {0}")]
     Policy(String),
+    #[error("incentive plans: {0}")]
+    Plans(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("cannot serialise {what}: {source}")]

@@ -110,6 +110,7 @@ mod tests {
             people: vec![],
             activities: vec![],
             wins: None,
+            pay: None,
         }
     }
 

@@ -11,6 +11,7 @@ use super::runner::{run_loop, LoopInputs, LoopLimits, StopReason, TranscriptEntr
 use super::snapshot::{recipients, Snapshot};
 use super::validator::{Directory, Facts, Finding, Validator};
 use super::AgentError;
+use crate::comp::ComplianceEvent;
 use crate::config::Config;
 use crate::domain::{Dataset, Hierarchy};
 use crate::features::RiskReport;
@@ -28,6 +29,8 @@ pub struct AgentSetup {
     pub limits: LoopLimits,
     pub org_name: String,
     pub concurrency: usize,
+    /// The configured incentive plans, for the rep nudge's bonus line; `None` without plan files.
+    pub pay: Option<Arc<super::pay::PayContext>>,
 }
 
 impl AgentSetup {
@@ -38,7 +41,15 @@ impl AgentSetup {
             limits: LoopLimits::from_config(&config.llm),
             org_name: config.org.name.clone(),
             concurrency: config.llm.concurrency.max(1),
+            pay: super::pay::PayContext::from_config(config).map_err(AgentError::Plans)?.map(Arc::new),
         })
+    }
+
+    /// Attaches the rep's pay outlook to `snapshot` when plans are configured.
+    pub fn attach_pay(&self, dataset: &Dataset, events: &[ComplianceEvent], snapshot: &mut Snapshot) {
+        if let Some(pay) = &self.pay {
+            snapshot.pay = super::pay::outlook(dataset, pay, events, snapshot);
+        }
     }
 }
 
@@ -291,6 +302,11 @@ pub async fn weekly_run(
     let hierarchy = Arc::new(Hierarchy::new(&data.dataset.people));
     let directory = Arc::new(Directory::from_dataset(&data.dataset));
     let semaphore = Arc::new(Semaphore::new(setup.concurrency));
+    // Compliance events gate pay, so the outlook reads them when there is a store to read.
+    let events: Arc<Vec<ComplianceEvent>> = Arc::new(match (&setup.pay, &store) {
+        (Some(_), Some(store)) => store.load_comp_events().await?,
+        _ => Vec::new(),
+    });
     let mut tasks = tokio::task::JoinSet::new();
     let people: Vec<String> = recipients(&data.dataset)
         .into_iter()
@@ -299,15 +315,16 @@ pub async fn weekly_run(
         .collect();
     for (order, person_id) in people.into_iter().enumerate() {
         let (setup, dataset, report) = (setup.clone(), data.dataset.clone(), data.report.clone());
-        let (hierarchy, directory, semaphore, store) =
-            (hierarchy.clone(), directory.clone(), semaphore.clone(), store.clone());
+        let (hierarchy, directory, semaphore, store, events) =
+            (hierarchy.clone(), directory.clone(), semaphore.clone(), store.clone(), events.clone());
         let run_key = run_key.to_owned();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
             let person = dataset.people.iter().find(|p| p.id.as_str() == person_id);
-            let Some(snapshot) = person.and_then(|p| Snapshot::build(&dataset, &report, &hierarchy, p)) else {
+            let Some(mut snapshot) = person.and_then(|p| Snapshot::build(&dataset, &report, &hierarchy, p)) else {
                 return (order, Err(AgentError::UnknownRecipient(person_id)));
             };
+            setup.attach_pay(&dataset, &events, &mut snapshot);
             (order, draft_one(&setup, snapshot, &directory, &run_key, store.as_ref(), now).await)
         });
     }

@@ -56,6 +56,9 @@ pub struct Snapshot {
     /// A manager's team wins in the seven days ending `as_of` (deals won and not cancelled),
     /// for the brief's "wins this week" section; `None` for other roles.
     pub wins: Option<WinsThisWeek>,
+    /// A rep's statement so far and what their urgent deals cost if they slip, when incentive
+    /// plans are configured ([`super::pay::outlook`], attached after building); `None` otherwise.
+    pub pay: Option<super::pay::PayOutlook>,
 }
 
 impl Snapshot {
@@ -96,6 +99,7 @@ impl Snapshot {
             people,
             activities,
             wins,
+            pay: None,
         })
     }
 

@@ -61,9 +61,13 @@ pub async fn run(context: &Context, args: DraftArgs) -> anyhow::Result<ExitCode>
         .find(|p| p.id == id)
         .ok_or_else(|| crate::agent::AgentError::UnknownRecipient(args.recipient.clone()))?;
     let hierarchy = Hierarchy::new(&data.dataset.people);
-    let snapshot = Snapshot::build(&data.dataset, &data.report, &hierarchy, person)
+    let mut snapshot = Snapshot::build(&data.dataset, &data.report, &hierarchy, person)
         .ok_or_else(|| crate::agent::AgentError::NoDraftForRole(args.recipient.clone(), person.role.to_string()))?;
     let setup = AgentSetup::new(&config, provider::from_config(&config.llm)?)?;
+    if setup.pay.is_some() {
+        let events = store.load_comp_events().await.context("loading compliance events")?;
+        setup.attach_pay(&data.dataset, &events, &mut snapshot);
+    }
     let directory = Directory::from_dataset(&data.dataset);
     let run_key = format!("adhoc:{as_of}");
     let outcome = draft_one(&setup, snapshot, &directory, &run_key, Some(&store), Utc::now()).await?;

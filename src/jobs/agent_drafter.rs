@@ -53,8 +53,17 @@ impl Drafter for AgentDrafter {
     fn draft<'a>(&'a self, request: &'a DraftRequest) -> DraftFuture<'a> {
         Box::pin(async move {
             let org = &request.snapshot;
-            let snapshot = agent::Snapshot::build(&org.dataset, &org.report, &org.hierarchy, &request.recipient)
+            let mut snapshot = agent::Snapshot::build(&org.dataset, &org.report, &org.hierarchy, &request.recipient)
                 .ok_or_else(|| DraftError::Fatal(format!("{} receives no draft", request.recipient.id)))?;
+            if self.setup.pay.is_some() {
+                // Compliance events gate pay, so the nudge's pay outlook reads the current ones.
+                let events = self
+                    .store
+                    .load_comp_events()
+                    .await
+                    .map_err(|e| DraftError::Transient(format!("loading compliance events: {e}")))?;
+                self.setup.attach_pay(&org.dataset, &events, &mut snapshot);
+            }
             let directory = self.directory(org).await;
             let run_key = format!("weekly:{}", request.week);
             let outcome =

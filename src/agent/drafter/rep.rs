@@ -94,7 +94,7 @@ pub fn nudge(snapshot: &Snapshot) -> RepNudge {
     let bonus_outlook = match card {
         Some(card) => format!(
             "Your bonus is calculated by the compensation plan from {}. Closing the deals above on their merits is what moves it.",
-            bonus_basis(card)
+            bonus_basis(snapshot, card)
         ),
         None => "No quota is recorded, so there is no attainment basis for a bonus outlook.".to_owned(),
     };

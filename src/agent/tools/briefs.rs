@@ -117,8 +117,8 @@ pub struct ScorecardBrief {
     pub share_of_pipeline_flagged_high: String,
     pub hygiene: String,
     pub activity_trend: String,
-    /// How attainment reaches pay: no compensation plan is loaded, so attainment against quota
-    /// is the only basis the draft may use.
+    /// How attainment reaches pay: the configured plan's statement so far and what slipping
+    /// deals cost, or, with no plan loaded, attainment against quota alone.
     pub bonus_basis: String,
 }
 
@@ -138,17 +138,40 @@ impl ScorecardBrief {
             share_of_pipeline_flagged_high: pct_text(card.high_risk_share.value),
             hygiene: card.hygiene.how.clone(),
             activity_trend: card.activity_trend.how.clone(),
-            bonus_basis: bonus_basis(card),
+            bonus_basis: bonus_basis(snapshot, card),
         }
     }
 }
 
-/// The bonus outlook's basis. This is where a compensation engine plugs in: until one exists,
-/// the only fact available is attainment against quota, and the text says so.
-pub fn bonus_basis(card: &Scorecard) -> String {
-    format!(
-        "attainment against quota only ({} of {}); no compensation plan is loaded, so no payout figure exists",
-        pct_text(card.attainment.value),
-        card.period
-    )
+/// The bonus outlook's basis: the rep's own statement and slip costs from the comp engine when
+/// plans are configured (see [`crate::agent::pay`]); otherwise attainment against quota alone,
+/// and the text says no plan is loaded. Figures are the snapshot's, so the validator grounds them.
+pub fn bonus_basis(snapshot: &Snapshot, card: &Scorecard) -> String {
+    let Some(pay) = snapshot.pay.as_ref().filter(|p| p.person_id == card.person_id) else {
+        return format!(
+            "attainment against quota only ({} of {}); no compensation plan is loaded, so no payout figure exists",
+            pct_text(card.attainment.value),
+            card.period
+        );
+    };
+    let mut text = format!(
+        "your statement under \"{}\" for {} as of {}: {} earned so far, {} of it payable now",
+        pay.plan_name,
+        pay.period,
+        pay.statement_as_of,
+        snapshot.money(pay.earned_minor),
+        snapshot.money(pay.payable_minor)
+    );
+    for slip in &pay.slips {
+        text.push_str(&format!(
+            "; if {} ({}) slips from {} to {}, {} pay is {} lower",
+            slip.deal_name,
+            slip.deal_id,
+            slip.due_on,
+            slip.slips_to,
+            pay.period,
+            snapshot.money(slip.cost_minor)
+        ));
+    }
+    text
 }
