@@ -15,6 +15,7 @@ use crate::comp::ComplianceEvent;
 use crate::config::Config;
 use crate::domain::{Dataset, Hierarchy};
 use crate::features::RiskReport;
+use crate::memory::Memory;
 use crate::store::{Store, StoredDraft};
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,11 +30,19 @@ pub struct AgentSetup {
     pub limits: LoopLimits,
     pub org_name: String,
     pub concurrency: usize,
+    /// The vector memory behind the memory tools; `None` drafts without them.
+    pub memory: Option<Arc<Memory>>,
     /// The configured incentive plans, for the rep nudge's bonus line; `None` without plan files.
     pub pay: Option<Arc<super::pay::PayContext>>,
 }
 
 impl AgentSetup {
+    /// Offers the memory tools in every loop of this setup; `None` keeps drafting as without them.
+    pub fn with_memory(mut self, memory: Option<Arc<Memory>>) -> Self {
+        self.memory = memory;
+        self
+    }
+
     pub fn new(config: &Config, provider: Arc<dyn Provider>) -> Result<Self, AgentError> {
         Ok(Self {
             provider,
@@ -41,6 +50,7 @@ impl AgentSetup {
             limits: LoopLimits::from_config(&config.llm),
             org_name: config.org.name.clone(),
             concurrency: config.llm.concurrency.max(1),
+            memory: None,
             pay: super::pay::PayContext::from_config(config).map_err(AgentError::Plans)?.map(Arc::new),
         })
     }
@@ -221,6 +231,7 @@ pub async fn draft_one(
         facts: &facts,
         directory,
         limits: &setup.limits,
+        memory: setup.memory.as_deref(),
     })
     .await;
     let (draft, status, fallback_reasons) = match (&looped.draft, &looped.stop) {

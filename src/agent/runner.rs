@@ -8,9 +8,11 @@ use super::provider::{Message, ModelRequest, Provider, ToolCall, Usage};
 use super::render::render;
 use super::retry::{call_with_retry, Attempt, RetryPolicy};
 use super::snapshot::Snapshot;
-use super::tools::{self, ToolContext, ToolOutput};
+use super::tools::{self, ToolContext, ToolFailure, ToolOutput, ToolSpec};
 use super::validator::{Directory, Facts, Finding, Validator};
 use crate::config::LlmConfig;
+use crate::memory::tools::MemoryToolContext;
+use crate::memory::Memory;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -152,6 +154,9 @@ pub struct LoopInputs<'a> {
     pub facts: &'a Facts,
     pub directory: &'a Directory,
     pub limits: &'a LoopLimits,
+    /// The vector memory; with it the memory tools are offered too, read within the
+    /// recipient's scope like every other tool.
+    pub memory: Option<&'a Memory>,
 }
 
 fn truncate(text: &str, limit: usize) -> String {
@@ -173,10 +178,30 @@ fn refusal_message(findings: &[Finding], submit_tool: &str) -> String {
     message
 }
 
+/// Runs one call: a memory tool against the store when the run has a memory, any other tool
+/// among `offered` (which reports a tool not offered as unknown).
+async fn dispatch(
+    offered: &[ToolSpec],
+    context: &ToolContext<'_>,
+    memory: Option<&Memory>,
+    call: &ToolCall,
+) -> Result<ToolOutput, ToolFailure> {
+    if let Some(memory) = memory {
+        let reader = MemoryToolContext { snapshot: context.snapshot, memory };
+        if let Some(result) = crate::memory::tools::call(&reader, &call.name, &call.arguments).await {
+            return result.map(ToolOutput::Data);
+        }
+    }
+    tools::call(offered, context, &call.name, &call.arguments)
+}
+
 pub async fn run_loop(inputs: LoopInputs<'_>) -> LoopOutcome {
     let snapshot = inputs.snapshot;
     let submit_tool = snapshot.kind.submit_tool();
-    let offered = tools::tools_for(snapshot.kind);
+    let offered = match inputs.memory {
+        Some(_) => tools::tools_with_memory(snapshot.kind),
+        None => tools::tools_for(snapshot.kind),
+    };
     let context = ToolContext { snapshot };
     let mut messages = vec![
         Message::System { content: inputs.prompt.system.clone() },
@@ -222,7 +247,7 @@ pub async fn run_loop(inputs: LoopInputs<'_>) -> LoopOutcome {
             continue;
         }
         for call in &reply.tool_calls {
-            let (ok, content) = match tools::call(&offered, &context, &call.name, &call.arguments) {
+            let (ok, content) = match dispatch(&offered, &context, inputs.memory, call).await {
                 Ok(ToolOutput::Data(value)) => (true, value.to_string()),
                 Ok(ToolOutput::Submitted(draft)) => {
                     submissions += 1;
@@ -264,3 +289,6 @@ pub async fn run_loop(inputs: LoopInputs<'_>) -> LoopOutcome {
     }
     outcome
 }
+
+#[cfg(test)]
+mod memory_tests;

@@ -1,5 +1,6 @@
 //! `candor draft`: drafts one recipient's message at an `as_of` with the configured (or given)
-//! provider, stores it with its provenance and prints it.
+//! provider and the memory tools when the vector memory opens, stores it with its provenance
+//! and prints it.
 
 use super::Context;
 use crate::agent::validator::Directory;
@@ -63,7 +64,8 @@ pub async fn run(context: &Context, args: DraftArgs) -> anyhow::Result<ExitCode>
     let hierarchy = Hierarchy::new(&data.dataset.people);
     let mut snapshot = Snapshot::build(&data.dataset, &data.report, &hierarchy, person)
         .ok_or_else(|| crate::agent::AgentError::NoDraftForRole(args.recipient.clone(), person.role.to_string()))?;
-    let setup = AgentSetup::new(&config, provider::from_config(&config.llm)?)?;
+    let memory = crate::memory::Memory::open_for_agent(&config, &context.data_dir).await;
+    let setup = AgentSetup::new(&config, provider::from_config(&config.llm)?)?.with_memory(memory);
     if setup.pay.is_some() {
         let events = store.load_comp_events().await.context("loading compliance events")?;
         setup.attach_pay(&data.dataset, &events, &mut snapshot);

@@ -5,6 +5,7 @@
 use super::Context;
 use crate::deliver::Deliverer;
 use crate::jobs::{start_run, wait_for_run, AgentDrafter, IsoWeek, Pipeline, RunRequest, RunState, RunStatus, Worker};
+use crate::memory::Memory;
 use crate::store::Store;
 use anyhow::Context as _;
 use chrono::Utc;
@@ -25,10 +26,13 @@ pub struct RunArgs {
 }
 
 /// Everything a worker needs, from the configuration: the agent drafts with the configured
-/// provider (offline by default), and the sync step pulls every enabled live connector.
-pub fn pipeline(context: &Context, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
+/// provider (offline by default) and the vector memory (opened once here; without it the
+/// agent drafts as before), and the sync step pulls every enabled live connector.
+pub async fn pipeline(context: &Context, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
     let deliverer = Deliverer::from_config(&context.config, &context.data_dir).context("setting up delivery")?;
-    let drafter = AgentDrafter::from_config(&context.config, store.clone()).context("setting up the drafting agent")?;
+    let memory = Memory::open_for_agent(&context.config, &context.data_dir).await;
+    let drafter =
+        AgentDrafter::with_memory(&context.config, store.clone(), memory).context("setting up the drafting agent")?;
     let config = Arc::new(context.config.clone());
     let pipeline = Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(drafter), Arc::new(deliverer));
     Ok(Arc::new(crate::connectors::job::with_enabled_sources(pipeline, config)))
@@ -67,7 +71,7 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
         println!("`candor serve` works the queue; `candor run --week {week} --wait` works it here");
         return Ok(ExitCode::SUCCESS);
     }
-    let worker = Worker::new(pipeline(context, &store)?).spawn();
+    let worker = Worker::new(pipeline(context, &store).await?).spawn();
     let started = Instant::now();
     let status = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(1);

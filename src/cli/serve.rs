@@ -46,7 +46,7 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<ExitCode>
     let bind = args.bind.unwrap_or_else(|| context.config.http.bind.clone());
     let server = crate::http::serve(&bind, crate::http::app(store.clone(), &context.config)?).await?;
     println!("listening on http://{}", server.address);
-    let worker = Worker::new(pipeline(context, &store)?);
+    let worker = Worker::new(pipeline(context, &store).await?);
     let owner = worker.owner().to_owned();
     let worker = worker.spawn();
     let scheduler = Scheduler::new(store.clone(), Arc::new(context.config.clone()), owner);

@@ -8,6 +8,7 @@ use super::snapshot::OrgSnapshot;
 use crate::agent::validator::Directory;
 use crate::agent::{self, AgentError, AgentSetup, Draft};
 use crate::config::Config;
+use crate::memory::Memory;
 use crate::store::Store;
 use serde_json::json;
 use std::sync::Arc;
@@ -24,8 +25,14 @@ pub struct AgentDrafter {
 impl AgentDrafter {
     /// The provider and policies `config` names.
     pub fn from_config(config: &Config, store: Store) -> Result<AgentDrafter, AgentError> {
+        AgentDrafter::with_memory(config, store, None)
+    }
+
+    /// As [`AgentDrafter::from_config`], offering the memory tools when `memory` is given.
+    pub fn with_memory(config: &Config, store: Store, memory: Option<Arc<Memory>>) -> Result<AgentDrafter, AgentError> {
         let provider = agent::provider::from_config(&config.llm)?;
-        Ok(AgentDrafter { setup: Arc::new(AgentSetup::new(config, provider)?), store, directory: Mutex::new(None) })
+        let setup = AgentSetup::new(config, provider)?.with_memory(memory);
+        Ok(AgentDrafter { setup: Arc::new(setup), store, directory: Mutex::new(None) })
     }
 
     async fn directory(&self, snapshot: &Arc<OrgSnapshot>) -> Arc<Directory> {

@@ -24,7 +24,7 @@ pub mod tools;
 #[cfg(test)]
 mod suite;
 #[cfg(test)]
-mod suite_memory;
+pub(crate) mod suite_memory;
 #[cfg(test)]
 mod test_support;
 
@@ -37,6 +37,7 @@ pub use store::{Access, Filter, ScopedFilter, VectorStore};
 use crate::config::Config;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use store::{CollectionSpec, Hit, Layout, Point, Record, SearchRequest};
 
 /// Failures of the memory layer.
@@ -152,6 +153,31 @@ impl Memory<AnyStore> {
             playbook: synced,
         };
         Ok((memory, report))
+    }
+}
+
+impl Memory<AnyStore> {
+    /// The memory a weekly run, `candor draft` or `candor serve` drafts with, opened once from
+    /// configuration. `None` when it cannot be opened (the embedded store held by another
+    /// process, the server unreachable): drafting then goes on without the memory tools, as
+    /// it would without this feature, rather than failing the run.
+    pub async fn open_for_agent(config: &Config, data_dir: &Path) -> Option<Arc<Memory<AnyStore>>> {
+        match Memory::open(config, data_dir).await {
+            Ok((memory, report)) => {
+                tracing::info!(
+                    backend = report.backend,
+                    hybrid = report.dense_size.is_some(),
+                    playbook_passages = report.playbook.passages,
+                    playbook_written = report.playbook.written,
+                    "vector memory ready"
+                );
+                Some(Arc::new(memory))
+            }
+            Err(error) => {
+                tracing::warn!(%error, "vector memory unavailable; drafting without the memory tools");
+                None
+            }
+        }
     }
 }
 
