@@ -27,14 +27,16 @@ pub struct RunArgs {
 
 /// Everything a worker needs, from the configuration: the agent drafts with the configured
 /// provider (offline by default) and the vector memory (opened once here; without it the
-/// agent drafts as before), and the sync step pulls every enabled live connector.
+/// agent drafts as before, and deliveries and snapshots write back to it), and the sync step
+/// pulls every enabled live connector.
 pub async fn pipeline(context: &Context, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
     let deliverer = Deliverer::from_config(&context.config, &context.data_dir).context("setting up delivery")?;
     let memory = Memory::open_for_agent(&context.config, &context.data_dir).await;
-    let drafter =
-        AgentDrafter::with_memory(&context.config, store.clone(), memory).context("setting up the drafting agent")?;
+    let drafter = AgentDrafter::with_memory(&context.config, store.clone(), memory.clone())
+        .context("setting up the drafting agent")?;
     let config = Arc::new(context.config.clone());
-    let pipeline = Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(drafter), Arc::new(deliverer));
+    let pipeline =
+        Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(drafter), Arc::new(deliverer)).with_memory(memory);
     Ok(Arc::new(crate::connectors::job::with_enabled_sources(pipeline, config)))
 }
 

@@ -13,6 +13,7 @@ mod agent_drafter;
 pub mod bench;
 pub mod drafting;
 mod faults;
+mod memory;
 mod pipeline;
 mod progress;
 mod queue;

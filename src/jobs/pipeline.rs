@@ -10,6 +10,7 @@ use super::week::IsoWeek;
 use super::JobError;
 use crate::config::Config;
 use crate::deliver::Deliverer;
+use crate::memory::Memory;
 use crate::review::DraftKind;
 use crate::store::{instant, ClaimedJob, JobOutcome, NewJob, RunRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -171,11 +172,27 @@ pub struct Pipeline {
     pub(super) deliverer: Arc<Deliverer>,
     pub(super) snapshots: SnapshotCache,
     sources: Vec<Arc<dyn SyncSource>>,
+    /// Coaching memory written back after deliveries and snapshots ([`super::memory`]).
+    pub(super) memory: Option<Arc<Memory>>,
 }
 
 impl Pipeline {
     pub fn new(store: Store, config: Arc<Config>, drafter: Arc<dyn Drafter>, deliverer: Arc<Deliverer>) -> Pipeline {
-        Pipeline { store, config, drafter, deliverer, snapshots: SnapshotCache::default(), sources: Vec::new() }
+        Pipeline {
+            store,
+            config,
+            drafter,
+            deliverer,
+            snapshots: SnapshotCache::default(),
+            sources: Vec::new(),
+            memory: None,
+        }
+    }
+
+    /// Writes delivered drafts and their outcomes to `memory`; `None` leaves memory alone.
+    pub fn with_memory(mut self, memory: Option<Arc<Memory>>) -> Pipeline {
+        self.memory = memory;
+        self
     }
 
     /// Adds a source the sync step pulls from.
@@ -269,7 +286,10 @@ impl Pipeline {
             let next = step_job(PLAN, job.run_id.clone(), &job.run_id, &payload, &self.config);
             self.store.enqueue_job_in(&mut tx, &next, now).await?;
         }
-        Self::commit_if_held(tx, held).await
+        Self::commit_if_held(tx, held).await?;
+        // Outside the step's transaction, logged rather than failing the run.
+        self.attach_outcomes(&snapshot).await;
+        Ok(())
     }
 
     async fn plan(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {

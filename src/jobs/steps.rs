@@ -161,6 +161,8 @@ impl Pipeline {
                 .await?;
         }
         Self::commit_if_held(tx, held).await?;
+        // Only once the delivery is committed, and it cannot fail it: memory helps later drafts.
+        self.remember_delivery(&draft).await;
         reached(HoldPoint::DeliveryCommitted).await;
         Ok(())
     }

@@ -1,0 +1,65 @@
+//! Memory write-back from the weekly run: a delivered draft is indexed into coaching memory
+//! once its delivery has committed, and each run's snapshot attaches what happened since to the
+//! coaching that preceded it. Both run outside the job's transaction and never fail the step:
+//! memory helps the next draft, so a store hiccup is logged and the delivery or run goes on.
+
+use super::pipeline::Pipeline;
+use super::snapshot::OrgSnapshot;
+use crate::agent::Draft;
+use crate::memory::coaching::{self, deal_states, DeliveredDraft};
+use crate::memory::collections::COACHING;
+use crate::memory::store::Condition;
+use crate::memory::{Access, Filter, Memory, ScopedFilter, VectorStore};
+use crate::store::ReviewRecord;
+use chrono::{DateTime, Utc};
+
+impl Pipeline {
+    /// Indexes a delivered draft into coaching memory; logs and returns on any failure.
+    pub(super) async fn remember_delivery(&self, draft: &ReviewRecord) {
+        let Some(memory) = self.memory.as_deref() else { return };
+        match self.index_delivery(memory, draft).await {
+            Ok(Some(points)) => tracing::debug!(draft = %draft.draft_id, points, "delivered draft indexed"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(draft = %draft.draft_id, %error, "delivered draft not indexed in memory"),
+        }
+    }
+
+    /// `None` when there is nothing to index: no typed agent draft behind the message, or the
+    /// draft already indexed by an earlier channel (indexing again would reset its outcomes).
+    async fn index_delivery(&self, memory: &Memory, draft: &ReviewRecord) -> Result<Option<usize>, String> {
+        let provenance: serde_json::Value = serde_json::from_str(&draft.provenance).map_err(|e| e.to_string())?;
+        // Coaching memory keeps what was advised deal by deal, which only the agent's typed draft
+        // records; a template message has no such structure.
+        let Some(agent_id) = provenance.get("agent_draft_id").and_then(|v| v.as_str()) else { return Ok(None) };
+        let indexed =
+            ScopedFilter::new(Access::Organisation, Filter::all([Condition::keyword("draft_id", &draft.draft_id)]));
+        if memory.store().count(COACHING.name, &indexed).await.map_err(|e| e.to_string())? > 0 {
+            return Ok(None);
+        }
+        let stored = self.store.draft(agent_id).await.map_err(|e| e.to_string())?;
+        let stored = stored.ok_or_else(|| format!("agent draft {agent_id} is not stored"))?;
+        let typed: Draft = serde_json::from_str(&stored.draft).map_err(|e| format!("agent draft {agent_id}: {e}"))?;
+        let run = self.store.run(&draft.run_id).await.map_err(|e| e.to_string())?;
+        let run = run.ok_or_else(|| format!("run {} is not stored", draft.run_id))?;
+        let as_of: DateTime<Utc> = DateTime::parse_from_rfc3339(&run.as_of)
+            .map_err(|e| format!("run {} as_of {:?}: {e}", run.id, run.as_of))?
+            .with_timezone(&Utc);
+        // The deals as they stood at the run's data date are what the advice was about, and that
+        // date (not the wall clock) is the timeline later snapshots observe outcomes on.
+        let snapshot = self.snapshots.get(&self.store, &self.config, as_of).await.map_err(|e| e.to_string())?;
+        let states = deal_states(&snapshot.dataset);
+        let delivered =
+            DeliveredDraft::from_draft(&draft.draft_id, &draft.recipient_id, as_of.date_naive(), &typed, &states);
+        coaching::index_delivered(memory, &delivered).await.map(Some).map_err(|e| e.to_string())
+    }
+
+    /// Attaches what happened to the coached deals as of `snapshot`; logs and returns on failure.
+    pub(super) async fn attach_outcomes(&self, snapshot: &OrgSnapshot) {
+        let Some(memory) = self.memory.as_deref() else { return };
+        let states = deal_states(&snapshot.dataset);
+        match coaching::attach_outcomes(memory, &states, snapshot.as_of.date_naive()).await {
+            Ok(updated) => tracing::debug!(updated, "coaching outcomes attached"),
+            Err(error) => tracing::warn!(%error, "coaching outcomes not attached"),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Memory write-back through a weekly run on the embedded store: each delivered draft is
+//! indexed into coaching memory after its delivery commits, and afterwards a rep's
+//! `recall_coaching` returns that rep's delivered coaching and never another rep's.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod pipeline_support;
+
+use candor::agent::Snapshot;
+use candor::config::Config;
+use candor::deliver::Deliverer;
+use candor::domain::{Hierarchy, Role};
+use candor::features::{analyse, start_of_day, Index, Settings};
+use candor::jobs::{start_run, wait_for_run, AgentDrafter, IsoWeek, Pipeline, RunRequest, RunState, Worker};
+use candor::memory::coaching;
+use candor::memory::tools::{access_for, call, MemoryToolContext};
+use candor::memory::{AnyStore, EdgeStore, Embedder, Memory};
+use candor::review::DraftKind;
+use candor::sim::{self, SimParams};
+use candor::store::Store;
+use chrono::{NaiveDate, Utc};
+use pipeline_support::fast_config;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Starts the manual run of `week` and works it to completion, every draft delivered.
+async fn work(store: &Store, config: &Config, pipeline: &Arc<Pipeline>, week: IsoWeek) {
+    let (run, _) = start_run(store, config, &RunRequest::manual(week), Utc::now()).await.unwrap();
+    let worker = Worker::new(pipeline.clone()).spawn();
+    let waited = wait_for_run(store, &run.id, Duration::from_millis(20), |_| {});
+    let status = tokio::time::timeout(Duration::from_secs(120), waited).await.expect("the run finishes").unwrap();
+    worker.stop(Duration::from_secs(5)).await;
+    assert_eq!(status.state, RunState::Completed, "{status:?}");
+    assert_eq!(status.delivered, status.recipients, "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_run_each_rep_recalls_only_their_own_delivered_coaching() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+    let params = SimParams {
+        seed: 7,
+        leaders: 1,
+        managers: 1,
+        reps: 4,
+        months_of_history: 12,
+        as_of: start_of_day(day),
+        org_domain: "northbridge-fs.example".into(),
+        fiscal_year_start_month: 1,
+    };
+    let store = Store::open("", dir.path(), 4).await.unwrap();
+    store.save_sim(&sim::generate(&params)).await.unwrap();
+    let config = fast_config("");
+    let edge = EdgeStore::open(&dir.path().join("qdrant"), "").unwrap();
+    let (memory, _) = Memory::start(AnyStore::Embedded(edge), Embedder::sparse_only()).await.unwrap();
+    let memory = Arc::new(memory);
+
+    let drafter = AgentDrafter::with_memory(&config, store.clone(), Some(memory.clone())).unwrap();
+    let deliverer = Deliverer::from_config(&config, dir.path()).unwrap();
+    let pipeline = Arc::new(
+        Pipeline::new(store.clone(), Arc::new(config.clone()), Arc::new(drafter), Arc::new(deliverer))
+            .with_memory(Some(memory.clone())),
+    );
+    let week = IsoWeek::of(day);
+    work(&store, &config, &pipeline, week).await;
+    let dataset = store.load_dataset().await.unwrap();
+    let report = analyse(&Index::new(&dataset), &Settings::from_config(&config), params.as_of);
+    let hierarchy = Hierarchy::new(&dataset.people);
+    let reps: Vec<Snapshot> = dataset
+        .people
+        .iter()
+        .filter(|p| p.role == Role::Rep)
+        .filter_map(|p| Snapshot::build(&dataset, &report, &hierarchy, p))
+        .collect();
+    assert_eq!(reps.len(), 4);
+    let owner_of =
+        |deal_id: &str| dataset.deals.iter().find(|d| d.id.as_str() == deal_id).map(|d| d.owner_id.to_string());
+    let mut deals_recalled = 0;
+    for snapshot in &reps {
+        let rep = &snapshot.recipient.person_id;
+        let own_draft = format!("{week}.{}.{rep}", DraftKind::RepNudge.as_str());
+        let remembered = coaching::recall(memory.as_ref(), access_for(snapshot), rep, None, None, 50).await.unwrap();
+        assert!(!remembered.is_empty(), "{rep}'s delivered nudge is in memory");
+        assert!(remembered.iter().all(|r| r.draft_id == own_draft), "{rep} recalls only {own_draft}: {remembered:?}");
+
+        // The same through the agent's tool, as the next week's loop would call it.
+        let context = MemoryToolContext { snapshot, memory: memory.as_ref() };
+        let answer = call(&context, "recall_coaching", r#"{"query":null,"deal_id":null,"limit":20}"#)
+            .await
+            .expect("a memory tool")
+            .unwrap();
+        let items = answer["items"].as_array().unwrap();
+        assert_eq!(items.len(), remembered.len().min(20), "{answer}");
+        for item in items {
+            let deal_id = item["deal_id"].as_str().unwrap();
+            if !deal_id.is_empty() {
+                deals_recalled += 1;
+                assert_eq!(owner_of(deal_id).as_deref(), Some(rep.as_str()), "another rep's deal came back: {item}");
+            }
+        }
+    }
+    assert!(deals_recalled > 0, "the nudges named flagged deals, and recall returned them");
+
+    // The next week's snapshot observes the coached deals again and attaches what happened.
+    work(&store, &config, &pipeline, IsoWeek::of(day + chrono::Duration::days(7))).await;
+    let mut outcomes = 0;
+    for snapshot in &reps {
+        let rep = &snapshot.recipient.person_id;
+        let first = format!("{week}.{}.{rep}", DraftKind::RepNudge.as_str());
+        let remembered = coaching::recall(memory.as_ref(), access_for(snapshot), rep, None, None, 50).await.unwrap();
+        let observed: Vec<_> = remembered.iter().filter(|r| r.draft_id == first && !r.deal_id.is_empty()).collect();
+        assert!(
+            observed.iter().all(|r| r.outcome != coaching::PENDING),
+            "week one's coaching has outcomes after week two's snapshot: {observed:?}"
+        );
+        outcomes += observed.len();
+    }
+    assert_eq!(outcomes, deals_recalled, "every deal coached in week one was observed in week two");
+}
