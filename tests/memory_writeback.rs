@@ -8,22 +8,25 @@ mod pipeline_support;
 use candor::agent::Snapshot;
 use candor::config::Config;
 use candor::deliver::Deliverer;
-use candor::domain::{Hierarchy, Role};
+use candor::domain::{Hierarchy, Role, StageStatus};
 use candor::features::{analyse, start_of_day, Index, Settings};
 use candor::jobs::{start_run, wait_for_run, AgentDrafter, IsoWeek, Pipeline, RunRequest, RunState, Worker};
-use candor::memory::coaching;
+use candor::memory::collections::DEAL_NARRATIVES;
+use candor::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
 use candor::memory::tools::{access_for, call, MemoryToolContext};
+use candor::memory::{coaching, Access, Filter, ScopedFilter, VectorStore};
 use candor::memory::{AnyStore, EdgeStore, Embedder, Memory};
 use candor::review::DraftKind;
 use candor::sim::{self, SimParams};
 use candor::store::Store;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use pipeline_support::fast_config;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Starts the manual run of `week` and works it to completion, every draft delivered.
-async fn work(store: &Store, config: &Config, pipeline: &Arc<Pipeline>, week: IsoWeek) {
+/// Starts the manual run of `week` and works it to completion, every draft delivered; returns
+/// the run's data date.
+async fn work(store: &Store, config: &Config, pipeline: &Arc<Pipeline>, week: IsoWeek) -> DateTime<Utc> {
     let (run, _) = start_run(store, config, &RunRequest::manual(week), Utc::now()).await.unwrap();
     let worker = Worker::new(pipeline.clone()).spawn();
     let waited = wait_for_run(store, &run.id, Duration::from_millis(20), |_| {});
@@ -31,6 +34,7 @@ async fn work(store: &Store, config: &Config, pipeline: &Arc<Pipeline>, week: Is
     worker.stop(Duration::from_secs(5)).await;
     assert_eq!(status.state, RunState::Completed, "{status:?}");
     assert_eq!(status.delivered, status.recipients, "{status:?}");
+    DateTime::parse_from_rfc3339(&run.as_of).unwrap().with_timezone(&Utc)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,4 +119,82 @@ async fn after_a_run_each_rep_recalls_only_their_own_delivered_coaching() {
         outcomes += observed.len();
     }
     assert_eq!(outcomes, deals_recalled, "every deal coached in week one was observed in week two");
+}
+
+/// How many deal narratives memory holds.
+async fn narrated(memory: &Memory<AnyStore>) -> usize {
+    let everything = ScopedFilter::new(Access::Organisation, Filter::default());
+    memory.store().count(DEAL_NARRATIVES.name, &everything).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_narrates_closed_deals_once_and_reps_find_their_similar_won_deals() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+    let params = SimParams {
+        seed: 11,
+        leaders: 1,
+        managers: 1,
+        reps: 3,
+        months_of_history: 12,
+        as_of: start_of_day(day),
+        org_domain: "northbridge-fs.example".into(),
+        fiscal_year_start_month: 1,
+    };
+    let store = Store::open("", dir.path(), 4).await.unwrap();
+    store.save_sim(&sim::generate(&params)).await.unwrap();
+    let config = fast_config("");
+    let edge = EdgeStore::open(&dir.path().join("qdrant"), "").unwrap();
+    let (memory, _) = Memory::start(AnyStore::Embedded(edge), Embedder::sparse_only()).await.unwrap();
+    let memory = Arc::new(memory);
+    let drafter = AgentDrafter::with_memory(&config, store.clone(), Some(memory.clone())).unwrap();
+    let deliverer = Deliverer::from_config(&config, dir.path()).unwrap();
+    let pipeline = Arc::new(
+        Pipeline::new(store.clone(), Arc::new(config.clone()), Arc::new(drafter), Arc::new(deliverer))
+            .with_memory(Some(memory.clone())),
+    );
+    assert_eq!(narrated(&memory).await, 0, "a fresh memory holds no narratives");
+
+    // The first run narrates every closed deal it can tell, without a separate reindex.
+    let as_of = work(&store, &config, &pipeline, IsoWeek::of(day)).await;
+    let dataset = store.load_dataset().await.unwrap();
+    let closed = deals::narratable_closed(&dataset, as_of, RUN_SAMPLES, RUN_STEP_DAYS);
+    let first = narrated(&memory).await;
+    assert!(first > 0 && first <= closed.len(), "{first} narratives for {} closed deals", closed.len());
+    let pending = deals::pending_narratives(&memory, &dataset, as_of, RUN_SAMPLES, RUN_STEP_DAYS).await.unwrap();
+    assert!(pending.is_empty(), "the run told every closed deal it could: {pending:?} still pending");
+
+    // A rep asks for won deals like one of their open deals: only their own won deals come back.
+    let report = analyse(&Index::new(&dataset), &Settings::from_config(&config), params.as_of);
+    let hierarchy = Hierarchy::new(&dataset.people);
+    let status_of = |deal_id: &str| {
+        let deal = dataset.deals.iter().find(|d| d.id.as_str() == deal_id)?;
+        Some((deal.owner_id.to_string(), dataset.stages.get(&deal.pipeline, &deal.stage)?.status))
+    };
+    let mut answered = 0;
+    for person in dataset.people.iter().filter(|p| p.role == Role::Rep) {
+        let snapshot = Snapshot::build(&dataset, &report, &hierarchy, person).unwrap();
+        let Some(open) = report.deals.iter().find(|d| d.owner_id == person.id.as_str()) else { continue };
+        let context = MemoryToolContext { snapshot: &snapshot, memory: memory.as_ref() };
+        let args = serde_json::json!({ "deal_id": open.deal_id, "limit": 5 }).to_string();
+        let answer = call(&context, "find_similar_won_deals", &args).await.expect("a memory tool").unwrap();
+        let won = answer["won_deals"].as_array().unwrap();
+        for story in won {
+            let deal_id = story["deal_id"].as_str().unwrap();
+            assert_ne!(deal_id, open.deal_id);
+            let (owner, status) = status_of(deal_id).unwrap();
+            assert_eq!(owner, person.id.as_str(), "another rep's deal came back: {story}");
+            assert_eq!(status, StageStatus::Won, "{story}");
+        }
+        if !won.is_empty() {
+            answered += 1;
+        }
+    }
+    assert!(answered > 0, "some rep found won deals like an open one");
+
+    // The next week's run over the same records finds nothing new to narrate.
+    let next = work(&store, &config, &pipeline, IsoWeek::of(day + chrono::Duration::days(7))).await;
+    assert_eq!(narrated(&memory).await, first, "the second run indexed nothing new");
+    let pending = deals::pending_narratives(&memory, &dataset, next, RUN_SAMPLES, RUN_STEP_DAYS).await.unwrap();
+    assert!(pending.is_empty(), "nothing left for the engine: {pending:?}");
 }

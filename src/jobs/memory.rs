@@ -1,17 +1,22 @@
 //! Memory write-back from the weekly run: a delivered draft is indexed into coaching memory
 //! once its delivery has committed, and each run's snapshot attaches what happened since to the
-//! coaching that preceded it. Both run outside the job's transaction and never fail the step:
-//! memory helps the next draft, so a store hiccup is logged and the delivery or run goes on.
+//! coaching that preceded it and tells the deals that closed since the last run as narratives
+//! for "similar won deals" (each closed deal once; no engine work when none closed). All of it
+//! runs outside the job's transaction and never fails the step: memory helps the next draft, so
+//! a store hiccup is logged and the delivery or run goes on.
 
 use super::pipeline::Pipeline;
 use super::snapshot::OrgSnapshot;
 use crate::agent::Draft;
+use crate::features::Settings;
 use crate::memory::coaching::{self, deal_states, DeliveredDraft};
 use crate::memory::collections::COACHING;
+use crate::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
 use crate::memory::store::Condition;
 use crate::memory::{Access, Filter, Memory, ScopedFilter, VectorStore};
 use crate::store::ReviewRecord;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 impl Pipeline {
     /// Indexes a delivered draft into coaching memory; logs and returns on any failure.
@@ -61,5 +66,43 @@ impl Pipeline {
             Ok(updated) => tracing::debug!(updated, "coaching outcomes attached"),
             Err(error) => tracing::warn!(%error, "coaching outcomes not attached"),
         }
+    }
+
+    /// Indexes the narratives of deals closed since the last run; logs and returns on failure.
+    pub(super) async fn index_deal_narratives(&self, snapshot: &Arc<OrgSnapshot>) {
+        let Some(memory) = self.memory.as_deref() else { return };
+        match self.narrate_closed_deals(memory, snapshot).await {
+            Ok((0, _)) => tracing::debug!("no newly closed deal to narrate"),
+            Ok((pending, indexed)) => tracing::info!(pending, indexed, "closed deals narrated into memory"),
+            Err(error) => tracing::warn!(%error, "closed deals not narrated in memory"),
+        }
+    }
+
+    /// `(pending, indexed)`: the closed deals without a narrative, and the narratives written.
+    /// The engine runs (once per sample date, off the async threads) only when some are pending.
+    async fn narrate_closed_deals(
+        &self,
+        memory: &Memory,
+        snapshot: &Arc<OrgSnapshot>,
+    ) -> Result<(usize, usize), String> {
+        let pending = deals::pending_narratives(memory, &snapshot.dataset, snapshot.as_of, RUN_SAMPLES, RUN_STEP_DAYS)
+            .await
+            .map_err(|e| e.to_string())?;
+        if pending.is_empty() {
+            return Ok((0, 0));
+        }
+        let settings = Settings::from_config(&self.config);
+        let shared = snapshot.clone();
+        let narratives = tokio::task::spawn_blocking(move || {
+            deals::build_narratives(&shared.dataset, &settings, shared.as_of, RUN_SAMPLES, RUN_STEP_DAYS)
+        })
+        .await
+        .map_err(|e| format!("building narratives: {e}"))?;
+        let fresh: Vec<_> = narratives.into_iter().filter(|n| pending.contains(&n.deal_id)).collect();
+        if fresh.len() < pending.len() {
+            tracing::debug!(pending = pending.len(), told = fresh.len(), "some closed deals had no sampled open state");
+        }
+        let indexed = deals::index_narratives(memory, &fresh).await.map_err(|e| e.to_string())?;
+        Ok((pending.len(), indexed))
     }
 }

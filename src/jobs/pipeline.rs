@@ -289,6 +289,7 @@ impl Pipeline {
         Self::commit_if_held(tx, held).await?;
         // Outside the step's transaction, logged rather than failing the run.
         self.attach_outcomes(&snapshot).await;
+        self.index_deal_narratives(&snapshot).await;
         Ok(())
     }
 

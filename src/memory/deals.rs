@@ -14,7 +14,7 @@ use crate::features::{analyse, DealRisk, Index, Settings};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A closed deal, told from the engine's features.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -169,6 +169,63 @@ pub fn build_narratives(
         ));
     }
     narratives
+}
+
+/// How the weekly run samples a deal's open life: eight looks, thirty days apart.
+pub const RUN_SAMPLES: u32 = 8;
+pub const RUN_STEP_DAYS: i64 = 30;
+
+/// The closed deals [`build_narratives`] can tell at `as_of`: won or lost by `as_of`, and open at
+/// one of the sample dates on or before the close. Read from the records alone, without the
+/// engine, so a run can tell whether there is anything new before paying for the engine.
+pub fn narratable_closed(dataset: &Dataset, as_of: DateTime<Utc>, samples: u32, step_days: i64) -> BTreeSet<String> {
+    let dates: Vec<NaiveDate> =
+        (1..=samples).map(|back| (as_of - Duration::days(step_days * i64::from(back))).date_naive()).collect();
+    dataset
+        .deals
+        .iter()
+        .filter(|deal| {
+            let Some(stage) = dataset.stages.get(&deal.pipeline, &deal.stage) else { return false };
+            let Some(closed_at) = deal.closed_at.filter(|c| *c <= as_of) else { return false };
+            stage.status != StageStatus::Open
+                && dates.iter().any(|on| deal.created_at.date_naive() <= *on && closed_at.date_naive() >= *on)
+        })
+        .map(|deal| deal.id.to_string())
+        .collect()
+}
+
+/// The deal ids among `deal_ids` that already have a narrative.
+async fn indexed_deals<S: VectorStore>(
+    memory: &Memory<S>,
+    deal_ids: &BTreeSet<String>,
+) -> Result<BTreeSet<String>, MemoryError> {
+    let ids: Vec<&String> = deal_ids.iter().collect();
+    let mut indexed = BTreeSet::new();
+    for chunk in ids.chunks(256) {
+        let filter = Filter::all([Condition::keyword_in("deal_id", chunk.iter().map(|id| id.as_str()))]);
+        let records = memory
+            .store()
+            .scroll(DEAL_NARRATIVES.name, &ScopedFilter::new(Access::Organisation, filter), chunk.len())
+            .await?;
+        indexed.extend(records.iter().filter_map(|r| r.str_field("deal_id")).map(str::to_owned));
+    }
+    Ok(indexed)
+}
+
+/// The narratable closed deals at `as_of` (see [`narratable_closed`]) that have no narrative yet.
+/// A closed deal's narrative is written once and kept: its story no longer changes, and retelling
+/// every closed deal would cost `samples` engine runs each week. So the first pass finds every
+/// closed deal pending, later ones only those closed since, and none when nothing closed.
+pub async fn pending_narratives<S: VectorStore>(
+    memory: &Memory<S>,
+    dataset: &Dataset,
+    as_of: DateTime<Utc>,
+    samples: u32,
+    step_days: i64,
+) -> Result<BTreeSet<String>, MemoryError> {
+    let closed = narratable_closed(dataset, as_of, samples, step_days);
+    let indexed = indexed_deals(memory, &closed).await?;
+    Ok(closed.difference(&indexed).cloned().collect())
 }
 
 fn object(value: Value) -> Map<String, Value> {
