@@ -31,8 +31,8 @@ async fn weekly_run_against_the_tiny_model_ends_validated_or_in_fallback() {
     // The server answers one request at a time: more in flight would only queue into timeouts.
     config.llm.concurrency = 1;
     // The demo organisation's generator and seed, kept small enough for a CPU-only model within
-    // the CI budget (CANDOR_LIVE_REPS raises it).
-    let reps: u32 = std::env::var("CANDOR_LIVE_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    // the CI budget: one rep, their manager and the leader (CANDOR_LIVE_REPS raises it).
+    let reps: u32 = std::env::var("CANDOR_LIVE_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
     let as_of = start_of_day(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap());
     let params = SimParams {
         seed: config.sim.seed,

@@ -92,22 +92,19 @@ both_backends!(an_expired_lease_is_reclaimed_by_another_worker, |store: Store| a
     assert!(store.claim_jobs("worker-c", later + Duration::hours(1), later, 10).await.unwrap().is_empty());
 });
 
-both_backends!(
-    a_run_whose_worker_died_completes_under_another,
-    |store: Store| async move {
-        store.save_dataset(&sample_dataset()).await.unwrap();
-        let config = fast_config("");
-        let dir = tempfile::tempdir().unwrap();
-        let (run, _) = start_run(&store, &config, &RunRequest::manual(week()), Utc::now()).await.unwrap();
-        // A worker claims the first step with a short lease and dies.
-        let now = Utc::now();
-        let dead = store.claim_jobs("dead-worker", now, now + Duration::milliseconds(300), 10).await.unwrap();
-        assert_eq!(dead.len(), 1);
-        let status = work_run(&store, &config, dir.path(), &run.id).await;
-        assert_eq!(status.state, RunState::Completed, "{status:?}");
-        assert_eq!((status.drafted, status.delivered), (3, 3));
-    }
-);
+both_backends!(a_run_whose_worker_died_completes_under_another, |store: Store| async move {
+    store.save_dataset(&sample_dataset()).await.unwrap();
+    let config = fast_config("");
+    let dir = tempfile::tempdir().unwrap();
+    let (run, _) = start_run(&store, &config, &RunRequest::manual(week()), Utc::now()).await.unwrap();
+    // A worker claims the first step with a short lease and dies.
+    let now = Utc::now();
+    let dead = store.claim_jobs("dead-worker", now, now + Duration::milliseconds(300), 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    let status = work_run(&store, &config, dir.path(), &run.id).await;
+    assert_eq!(status.state, RunState::Completed, "{status:?}");
+    assert_eq!((status.drafted, status.delivered), (3, 3));
+});
 
 both_backends!(concurrent_claims_never_overlap, |store: Store| async move {
     let now = ts("2026-11-16T08:00:00Z");
@@ -174,109 +171,100 @@ both_backends!(a_delivery_failing_three_times_then_succeeding_delivers_once, |st
     }
 });
 
-both_backends!(
-    review_policies_hold_drafts_until_a_reviewer_decides,
-    |store: Store| async move {
-        store.save_dataset(&sample_dataset()).await.unwrap();
-        let config = fast_config(
-            "[review]\nrep_nudge = \"recipient_manager\"\nforecast_memo = \"role:compliance\"\n\
+both_backends!(review_policies_hold_drafts_until_a_reviewer_decides, |store: Store| async move {
+    store.save_dataset(&sample_dataset()).await.unwrap();
+    let config = fast_config(
+        "[review]\nrep_nudge = \"recipient_manager\"\nforecast_memo = \"role:compliance\"\n\
          [review.roles]\ncompliance = [\"cco@northbridge.example\"]",
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let (run, _) = start_run(&store, &config, &RunRequest::manual(week()), Utc::now()).await.unwrap();
-        let status = work_run(&store, &config, dir.path(), &run.id).await;
-        assert_eq!(
-            (status.state, status.drafted, status.awaiting_review, status.delivered),
-            (RunState::Completed, 3, 3, 0)
-        );
-        let waiting = store.reviews(Some("drafted"), None).await.unwrap();
-        let id_of = |recipient: &str| waiting.iter().find(|d| d.recipient_id == recipient).unwrap().draft_id.clone();
-        let (rep1, rep2, memo) = (id_of("test:rep1"), id_of("test:rep2"), id_of("test:lead"));
-        let now = Utc::now();
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (run, _) = start_run(&store, &config, &RunRequest::manual(week()), Utc::now()).await.unwrap();
+    let status = work_run(&store, &config, dir.path(), &run.id).await;
+    assert_eq!(
+        (status.state, status.drafted, status.awaiting_review, status.delivered),
+        (RunState::Completed, 3, 3, 0)
+    );
+    let waiting = store.reviews(Some("drafted"), None).await.unwrap();
+    let id_of = |recipient: &str| waiting.iter().find(|d| d.recipient_id == recipient).unwrap().draft_id.clone();
+    let (rep1, rep2, memo) = (id_of("test:rep1"), id_of("test:rep2"), id_of("test:lead"));
+    let now = Utc::now();
 
-        // Only rep1's manager may approve rep1's nudge; a peer may not.
-        let refused = review::approve(&store, &config, &rep1, "rep2@northbridge.example", None, now).await;
-        assert!(matches!(refused, Err(ReviewError::NotAllowed { .. })), "{refused:?}");
-        let approved =
-            review::approve(&store, &config, &rep1, "lead@northbridge.example", Some("fine"), now).await.unwrap();
-        assert_eq!(approved.state, "approved");
-        assert!(matches!(
-            review::approve(&store, &config, &rep1, "lead@northbridge.example", None, now).await,
-            Err(ReviewError::WrongState { .. })
-        ));
-        assert!(matches!(
-            review::reject(&store, &config, &rep2, "lead@northbridge.example", " ", now).await,
-            Err(ReviewError::ReasonRequired(_))
-        ));
-        let rejected =
-            review::reject(&store, &config, &rep2, "lead@northbridge.example", "wrong deal", now).await.unwrap();
-        assert_eq!(rejected.state, "rejected");
-        // The memo needs compliance; the leader cannot approve their own memo.
-        assert!(review::approve(&store, &config, &memo, "lead@northbridge.example", None, now).await.is_err());
-        let new_text = "Hello,\n\nThe quarter is at risk; see the attached figures.\n";
-        let edited =
-            review::edit(&store, &config, &memo, "CCO@northbridge.example", new_text, "tone", now).await.unwrap();
-        assert_eq!((edited.state.as_str(), edited.body.as_str()), ("edited", new_text));
-        assert_ne!(edited.drafted_body, edited.body, "the drafted text is kept");
-        let edits = store.review_edits(&memo).await.unwrap();
-        assert_eq!(edits.len(), 1);
-        assert!(edits[0].diff.contains("+The quarter is at risk") && edits[0].editor == "CCO@northbridge.example");
+    // Only rep1's manager may approve rep1's nudge; a peer may not.
+    let refused = review::approve(&store, &config, &rep1, "rep2@northbridge.example", None, now).await;
+    assert!(matches!(refused, Err(ReviewError::NotAllowed { .. })), "{refused:?}");
+    let approved =
+        review::approve(&store, &config, &rep1, "lead@northbridge.example", Some("fine"), now).await.unwrap();
+    assert_eq!(approved.state, "approved");
+    assert!(matches!(
+        review::approve(&store, &config, &rep1, "lead@northbridge.example", None, now).await,
+        Err(ReviewError::WrongState { .. })
+    ));
+    assert!(matches!(
+        review::reject(&store, &config, &rep2, "lead@northbridge.example", " ", now).await,
+        Err(ReviewError::ReasonRequired(_))
+    ));
+    let rejected = review::reject(&store, &config, &rep2, "lead@northbridge.example", "wrong deal", now).await.unwrap();
+    assert_eq!(rejected.state, "rejected");
+    // The memo needs compliance; the leader cannot approve their own memo.
+    assert!(review::approve(&store, &config, &memo, "lead@northbridge.example", None, now).await.is_err());
+    let new_text = "Hello,\n\nThe quarter is at risk; see the attached figures.\n";
+    let edited = review::edit(&store, &config, &memo, "CCO@northbridge.example", new_text, "tone", now).await.unwrap();
+    assert_eq!((edited.state.as_str(), edited.body.as_str()), ("edited", new_text));
+    assert_ne!(edited.drafted_body, edited.body, "the drafted text is kept");
+    let edits = store.review_edits(&memo).await.unwrap();
+    assert_eq!(edits.len(), 1);
+    assert!(edits[0].diff.contains("+The quarter is at risk") && edits[0].editor == "CCO@northbridge.example");
 
-        let status = work_run(&store, &config, dir.path(), &run.id).await;
-        assert_eq!(
-            (status.state, status.delivered, status.rejected, status.awaiting_review),
-            (RunState::Completed, 2, 1, 0)
-        );
-        let memo_file = dir.path().join("outbox/2026-W47").join(format!("{}.md", memo.replace(':', "_")));
-        assert!(std::fs::read_to_string(memo_file).unwrap().contains("The quarter is at risk"));
-        let actions: Vec<String> =
-            store.audit_for_subject(&memo).await.unwrap().into_iter().map(|e| e.action).collect();
-        assert_eq!(actions, vec!["draft.created", "review.edited", "delivery.sent"]);
-        assert!(review::verify(&store).await.unwrap().intact());
-    }
-);
+    let status = work_run(&store, &config, dir.path(), &run.id).await;
+    assert_eq!(
+        (status.state, status.delivered, status.rejected, status.awaiting_review),
+        (RunState::Completed, 2, 1, 0)
+    );
+    let memo_file = dir.path().join("outbox/2026-W47").join(format!("{}.md", memo.replace(':', "_")));
+    assert!(std::fs::read_to_string(memo_file).unwrap().contains("The quarter is at risk"));
+    let actions: Vec<String> = store.audit_for_subject(&memo).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, vec!["draft.created", "review.edited", "delivery.sent"]);
+    assert!(review::verify(&store).await.unwrap().intact());
+});
 
-both_backends!(
-    the_scheduler_fires_each_zone_once,
-    |store: Store| async move {
-        let mut data = sample_dataset();
-        data.people[2].timezone = "America/New_York".into();
-        store.save_dataset(&data).await.unwrap();
-        let config = Arc::new(fast_config(""));
-        let scheduler = Scheduler::new(store.clone(), config.clone(), "scheduler-a".into());
-        let other = Scheduler::new(store.clone(), config.clone(), "scheduler-b".into());
-        // First sight of each schedule only records where it starts.
-        assert!(scheduler.tick(ts("2026-11-13T12:00:00Z")).await.unwrap().is_empty());
-        // Friday's memo slot (16:00) and Monday's 07:30 London nudge have passed since.
-        let monday = scheduler.tick(ts("2026-11-16T08:00:00Z")).await.unwrap();
-        assert_eq!(
-            monday,
-            vec!["2026-W46/forecast_memo@Europe/London".to_owned(), "2026-W47/rep_nudge@Europe/London".to_owned()]
-        );
-        // While A holds the lease, B does not tick.
-        assert!(!store
-            .acquire_lease("scheduler", "scheduler-b", ts("2026-11-16T08:00:30Z"), ts("2026-11-16T08:02:00Z"))
-            .await
-            .unwrap());
-        assert!(scheduler.tick(ts("2026-11-16T08:05:00Z")).await.unwrap().is_empty(), "a slot fires once");
-        // A stops renewing; B takes over and fires New York's slot (07:30 there is 12:30 UTC).
-        let later = other.tick(ts("2026-11-16T13:00:00Z")).await.unwrap();
-        assert_eq!(later, vec!["2026-W47/rep_nudge@America/New_York".to_owned()]);
-        // Down for three weeks: each schedule and zone fires once, for its latest slot.
-        let back = scheduler.tick(ts("2026-12-09T09:00:00Z")).await.unwrap();
-        assert_eq!(
-            back,
-            vec![
-                "2026-W49/forecast_memo@Europe/London".to_owned(),
-                "2026-W50/rep_nudge@America/New_York".to_owned(),
-                "2026-W50/rep_nudge@Europe/London".to_owned(),
-            ]
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let status = work_run(&store, &config, dir.path(), "2026-W47/rep_nudge@Europe/London").await;
-        assert_eq!((status.recipients, status.delivered), (1, 1), "only the London rep: {status:?}");
-    }
-);
+both_backends!(the_scheduler_fires_each_zone_once, |store: Store| async move {
+    let mut data = sample_dataset();
+    data.people[2].timezone = "America/New_York".into();
+    store.save_dataset(&data).await.unwrap();
+    let config = Arc::new(fast_config(""));
+    let scheduler = Scheduler::new(store.clone(), config.clone(), "scheduler-a".into());
+    let other = Scheduler::new(store.clone(), config.clone(), "scheduler-b".into());
+    // First sight of each schedule only records where it starts.
+    assert!(scheduler.tick(ts("2026-11-13T12:00:00Z")).await.unwrap().is_empty());
+    // Friday's memo slot (16:00) and Monday's 07:30 London nudge have passed since.
+    let monday = scheduler.tick(ts("2026-11-16T08:00:00Z")).await.unwrap();
+    assert_eq!(
+        monday,
+        vec!["2026-W46/forecast_memo@Europe/London".to_owned(), "2026-W47/rep_nudge@Europe/London".to_owned()]
+    );
+    // While A holds the lease, B does not tick.
+    assert!(!store
+        .acquire_lease("scheduler", "scheduler-b", ts("2026-11-16T08:00:30Z"), ts("2026-11-16T08:02:00Z"))
+        .await
+        .unwrap());
+    assert!(scheduler.tick(ts("2026-11-16T08:05:00Z")).await.unwrap().is_empty(), "a slot fires once");
+    // A stops renewing; B takes over and fires New York's slot (07:30 there is 12:30 UTC).
+    let later = other.tick(ts("2026-11-16T13:00:00Z")).await.unwrap();
+    assert_eq!(later, vec!["2026-W47/rep_nudge@America/New_York".to_owned()]);
+    // Down for three weeks: each schedule and zone fires once, for its latest slot.
+    let back = scheduler.tick(ts("2026-12-09T09:00:00Z")).await.unwrap();
+    assert_eq!(
+        back,
+        vec![
+            "2026-W49/forecast_memo@Europe/London".to_owned(),
+            "2026-W50/rep_nudge@America/New_York".to_owned(),
+            "2026-W50/rep_nudge@Europe/London".to_owned(),
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let status = work_run(&store, &config, dir.path(), "2026-W47/rep_nudge@Europe/London").await;
+    assert_eq!((status.recipients, status.delivered), (1, 1), "only the London rep: {status:?}");
+});
 
 both_backends!(tampering_with_the_audit_log_is_detected, |store: Store| async move {
     let now = Utc::now();
