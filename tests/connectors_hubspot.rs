@@ -192,13 +192,15 @@ async fn the_served_app_mounts_the_verified_webhook_receiver_when_hubspot_is_ena
         .to_string()
     };
 
-    let off = candor::http::app(db.store.clone(), &config).unwrap();
+    let off =
+        candor::http::app(candor::http::AppState::new(db.store.clone(), std::sync::Arc::new(config.clone()))).unwrap();
     let response = off.oneshot(posted(url, url, &event(1), &secret, now)).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND, "no receiver while HubSpot is off");
 
     config.connectors.hubspot.enabled = true;
     config.connectors.hubspot.access_token = Secret::new("pat-na1-private-app");
-    let no_secret = candor::http::app(db.store.clone(), &config).unwrap();
+    let no_secret =
+        candor::http::app(candor::http::AppState::new(db.store.clone(), std::sync::Arc::new(config.clone()))).unwrap();
     let response = no_secret.oneshot(posted(url, url, &event(1), &secret, now)).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND, "nothing could be verified without a client secret");
 
@@ -207,7 +209,8 @@ async fn the_served_app_mounts_the_verified_webhook_receiver_when_hubspot_is_ena
     let secrets = dir.path().join("hubspot.toml");
     std::fs::write(&secrets, format!("client_secret = \"{}\"\n", secret.expose())).unwrap();
     config.connectors.hubspot.secrets_file = Some(secrets);
-    let app = candor::http::app(db.store.clone(), &config).unwrap();
+    let app =
+        candor::http::app(candor::http::AppState::new(db.store.clone(), std::sync::Arc::new(config.clone()))).unwrap();
     let accepted = app.clone().oneshot(posted(url, url, &event(1), &secret, now)).await.unwrap();
     assert_eq!(accepted.status(), StatusCode::OK, "signed over https://{{Host}}{{path}} by default");
     let forged = app.clone().oneshot(posted(url, url, &event(2), &Secret::new("not-it"), now)).await.unwrap();
@@ -221,7 +224,8 @@ async fn the_served_app_mounts_the_verified_webhook_receiver_when_hubspot_is_ena
     // Behind a proxy the registered URL differs from what arrives; `webhook_url` names it.
     let public = "https://crm-hooks.example.org/candor/webhooks/hubspot";
     config.connectors.hubspot.webhook_url = public.to_owned();
-    let proxied = candor::http::app(db.store.clone(), &config).unwrap();
+    let proxied =
+        candor::http::app(candor::http::AppState::new(db.store.clone(), std::sync::Arc::new(config.clone()))).unwrap();
     let accepted = proxied.clone().oneshot(posted(url, public, &event(5), &secret, now)).await.unwrap();
     assert_eq!(accepted.status(), StatusCode::OK);
     let direct = proxied.oneshot(posted(url, url, &event(6), &secret, now)).await.unwrap();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use candor::features::{analyse, to_json, Index, Settings};
+use candor::features::{analyse, to_json, EngineData, Index, Settings};
 use candor::sim::{self, SimParams};
 use candor::store::{report_hash, Store};
 use common::{sample_dataset, ts};
@@ -83,12 +83,18 @@ both_backends!(the_lean_load_gives_the_same_report, |store: Store| async move {
     };
     store.save_sim(&sim::generate(&params)).await.unwrap();
     let full = store.load_dataset().await.unwrap();
-    let lean = store.load_engine_dataset().await.unwrap();
-    assert_eq!(lean.deals, full.deals);
+    let lean = store.load_engine_data().await.unwrap();
+    assert_eq!(lean.data.deals, full.deals);
+    assert_eq!(lean.data.contacts, full.contacts);
     assert_eq!(lean.history.len(), full.history.len());
     assert_eq!(lean.activities.len(), full.activities.len());
+    let links: usize = full.activities.iter().map(|a| a.deals.len()).sum();
+    assert_eq!(lean.activities.links.len(), links);
     let as_of = params.as_of;
     let from_full = to_json(&analyse(&Index::new(&full), &settings(), as_of)).unwrap();
-    let from_lean = to_json(&analyse(&Index::new(&lean), &settings(), as_of)).unwrap();
+    let from_lean = to_json(&analyse(&Index::from_engine(&lean), &settings(), as_of)).unwrap();
     assert_eq!(from_full, from_lean, "the engine reads nothing the lean load leaves behind");
+    let converted = EngineData::from_dataset(full);
+    let from_converted = to_json(&analyse(&Index::from_engine(&converted), &settings(), as_of)).unwrap();
+    assert_eq!(from_full, from_converted, "the compact form of the full load gives the same report");
 });

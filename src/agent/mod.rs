@@ -19,6 +19,7 @@ pub mod run;
 pub mod runner;
 pub mod scope;
 pub mod snapshot;
+pub mod snapshot_index;
 pub mod tools;
 pub mod validator;
 
@@ -28,6 +29,7 @@ pub use run::{draft_one, weekly_run, weekly_run_key, AgentSetup, DraftOutcome, D
 pub use runner::{LoopLimits, StopReason};
 pub use scope::Scope;
 pub use snapshot::Snapshot;
+pub use snapshot_index::SnapshotIndex;
 pub use validator::{Finding, FindingCategory, Validator};
 
 /// Failures of the agent layer that stop a run (a failing model never does: it ends in fallback).

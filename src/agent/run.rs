@@ -9,6 +9,7 @@ use super::provider::{Provider, Usage};
 use super::render::render;
 use super::runner::{run_loop, LoopInputs, LoopLimits, StopReason, TranscriptEntry};
 use super::snapshot::{recipients, Snapshot};
+use super::snapshot_index::SnapshotIndex;
 use super::validator::{Directory, Facts, Finding, Validator};
 use super::AgentError;
 use crate::comp::ComplianceEvent;
@@ -312,6 +313,8 @@ pub async fn weekly_run(
     let started = Instant::now();
     let hierarchy = Arc::new(Hierarchy::new(&data.dataset.people));
     let directory = Arc::new(Directory::from_dataset(&data.dataset));
+    // One pass over the organisation's activities for the whole run, not one per recipient.
+    let index = Arc::new(SnapshotIndex::new(&data.dataset, &data.report));
     let semaphore = Arc::new(Semaphore::new(setup.concurrency));
     // Compliance events gate pay, so the outlook reads them when there is a store to read.
     let events: Arc<Vec<ComplianceEvent>> = Arc::new(match (&setup.pay, &store) {
@@ -328,11 +331,13 @@ pub async fn weekly_run(
         let (setup, dataset, report) = (setup.clone(), data.dataset.clone(), data.report.clone());
         let (hierarchy, directory, semaphore, store, events) =
             (hierarchy.clone(), directory.clone(), semaphore.clone(), store.clone(), events.clone());
+        let index = index.clone();
         let run_key = run_key.to_owned();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
             let person = dataset.people.iter().find(|p| p.id.as_str() == person_id);
-            let Some(mut snapshot) = person.and_then(|p| Snapshot::build(&dataset, &report, &hierarchy, p)) else {
+            let Some(mut snapshot) = person.and_then(|p| Snapshot::cut(&index, &dataset, &report, &hierarchy, p))
+            else {
                 return (order, Err(AgentError::UnknownRecipient(person_id)));
             };
             setup.attach_pay(&dataset, &events, &mut snapshot);

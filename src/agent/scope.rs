@@ -15,17 +15,28 @@ pub struct Scope {
 
 impl Scope {
     pub fn for_person(person: &Person, hierarchy: &Hierarchy) -> Scope {
-        let members = match person.role {
+        Scope::for_role(&person.id, person.role, hierarchy)
+    }
+
+    /// The scope of `person` acting in `role`: a signed-in user's role decides, not only the
+    /// role the CRM gives the person.
+    pub fn for_role(person: &PersonId, role: Role, hierarchy: &Hierarchy) -> Scope {
+        let members = match role {
             Role::Leader => None,
             Role::Manager => {
                 let mut members: BTreeSet<String> =
-                    hierarchy.subtree(&person.id).into_iter().map(|p| p.to_string()).collect();
-                members.insert(person.id.to_string());
+                    hierarchy.subtree(person).into_iter().map(|p| p.to_string()).collect();
+                members.insert(person.to_string());
                 Some(members)
             }
-            Role::Rep | Role::Admin => Some(BTreeSet::from([person.id.to_string()])),
+            Role::Rep | Role::Admin => Some(BTreeSet::from([person.to_string()])),
         };
-        Scope { recipient: person.id.clone(), role: person.role, members }
+        Scope { recipient: person.clone(), role, members }
+    }
+
+    /// The whole organisation, for staff outside the sales hierarchy (compliance, administrators).
+    pub fn organisation(viewer: PersonId, role: Role) -> Scope {
+        Scope { recipient: viewer, role, members: None }
     }
 
     pub fn recipient(&self) -> &PersonId {
@@ -38,6 +49,11 @@ impl Scope {
 
     pub fn is_org_wide(&self) -> bool {
         self.members.is_none()
+    }
+
+    /// The people visible, when the scope is not the whole organisation.
+    pub fn members(&self) -> Option<&BTreeSet<String>> {
+        self.members.as_ref()
     }
 
     /// Whether this person's deals, scorecard and name may appear.

@@ -5,12 +5,13 @@
 
 use super::drafts::DraftKind;
 use super::scope::Scope;
+use super::snapshot_index::SnapshotIndex;
+use crate::comp::WonDeal;
 use crate::domain::{Dataset, Hierarchy, Person, PersonId, Role};
 use crate::features::{DealRisk, ForecastRisk, RiskReport, Scorecard, TeamRollup};
 use crate::spm::WinsThisWeek;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Recent activities kept per deal for the deal-detail tool.
 pub const ACTIVITIES_PER_DEAL: usize = 4;
@@ -62,11 +63,28 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The snapshot for `person`, or `None` for a role that receives no draft.
+    /// The snapshot for `person`, or `None` for a role that receives no draft. Indexes only the
+    /// recipient's own deals; to cut many snapshots from one report, build a [`SnapshotIndex`]
+    /// once and use [`Snapshot::cut`].
     pub fn build(dataset: &Dataset, report: &RiskReport, hierarchy: &Hierarchy, person: &Person) -> Option<Snapshot> {
+        DraftKind::for_role(person.role)?;
+        let scope = Scope::for_person(person, hierarchy);
+        let in_scope = report.deals.iter().filter(|d| scope.allows_person(&d.owner_id));
+        let index = SnapshotIndex::over(dataset, report, in_scope);
+        Snapshot::cut(&index, dataset, report, hierarchy, person)
+    }
+
+    /// The snapshot for `person` from `index`, which was built from this `dataset` and `report`.
+    pub fn cut(
+        index: &SnapshotIndex,
+        dataset: &Dataset,
+        report: &RiskReport,
+        hierarchy: &Hierarchy,
+        person: &Person,
+    ) -> Option<Snapshot> {
         let kind = DraftKind::for_role(person.role)?;
         let scope = Scope::for_person(person, hierarchy);
-        let deals: Vec<DealRisk> = report.deals.iter().filter(|d| scope.allows_person(&d.owner_id)).cloned().collect();
+        let deals = index.deals(report, |owner| scope.allows_person(owner));
         let scorecards: Vec<Scorecard> =
             report.reps.iter().filter(|c| scope.allows_person(&c.person_id)).cloned().collect();
         let team = match person.role {
@@ -80,9 +98,9 @@ impl Snapshot {
             .filter(|p| scope.allows_person(p.id.as_str()))
             .map(|p| PersonRef { person_id: p.id.to_string(), name: p.name.clone(), role: p.role })
             .collect();
-        let activities = recent_activities(dataset, &deals, report.as_of);
+        let activities = index.activities(&deals);
         let wins = match person.role {
-            Role::Manager => team_wins(dataset, report, person),
+            Role::Manager => team_wins(dataset, report, index.won(dataset, report), person),
             _ => None,
         };
         Some(Snapshot {
@@ -157,46 +175,12 @@ impl Snapshot {
     }
 }
 
-/// The week's wins of `manager`'s team in the reporting currency, from the deals won by the
+/// The week's wins of `manager`'s team in the reporting currency, from the deals `won` by the
 /// end of the report's day; `None` when the report's currency is not a currency code.
-fn team_wins(dataset: &Dataset, report: &RiskReport, manager: &Person) -> Option<WinsThisWeek> {
+fn team_wins(dataset: &Dataset, report: &RiskReport, won: &[WonDeal], manager: &Person) -> Option<WinsThisWeek> {
     let currency = crate::domain::Currency::parse(&report.currency).ok()?;
     let as_of = report.as_of.date_naive();
-    let won = crate::comp::won_deals(dataset, as_of);
-    Some(crate::spm::wins_this_week(dataset, &won, report.calendar, currency, manager.id.as_str(), as_of))
-}
-
-/// The last few activities on each in-scope deal, one pass over the activity table.
-fn recent_activities(
-    dataset: &Dataset,
-    deals: &[DealRisk],
-    as_of: chrono::DateTime<chrono::Utc>,
-) -> Vec<ActivityBrief> {
-    let wanted: BTreeSet<&str> = deals.iter().map(|d| d.deal_id.as_str()).collect();
-    let mut per_deal: BTreeMap<&str, Vec<&crate::domain::Activity>> = BTreeMap::new();
-    for activity in dataset.activities.iter().filter(|a| a.occurred_at <= as_of) {
-        for link in &activity.deals {
-            if let Some(deal) = wanted.get(link.deal_id.as_str()) {
-                per_deal.entry(deal).or_default().push(activity);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (deal_id, mut activities) in per_deal {
-        activities.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then_with(|| a.id.cmp(&b.id)));
-        for activity in activities.into_iter().take(ACTIVITIES_PER_DEAL) {
-            out.push(ActivityBrief {
-                activity_id: activity.id.to_string(),
-                deal_id: deal_id.to_owned(),
-                occurred_on: activity.occurred_at.date_naive(),
-                kind: activity.kind.as_str().to_owned(),
-                direction: activity.direction.as_str().to_owned(),
-                subject: activity.subject.clone(),
-                snippet: activity.snippet.clone(),
-            });
-        }
-    }
-    out
+    Some(crate::spm::wins_this_week(dataset, won, report.calendar, currency, manager.id.as_str(), as_of))
 }
 
 /// Everyone who receives a draft, in a stable order: reps, then managers, then leaders.

@@ -53,17 +53,17 @@ pub async fn run(context: &Context, args: BacktestArgs) -> anyhow::Result<ExitCo
         bail!("--tolerance must be a positive share such as 0.10");
     }
     let store = context.open_store().await?;
-    let dataset = store.load_engine_dataset().await.context("loading the dataset")?;
+    let engine = store.load_engine_data().await.context("loading the dataset")?;
     let truth = store.load_sim_truth().await.context("loading the synthetic organisation's ground truth")?;
     store.close().await;
-    if dataset.deals.is_empty() {
+    if engine.data.deals.is_empty() {
         bail!("no deals in the store: run `candor demo` or an import first");
     }
     let settings = Settings::from_config(&context.config);
     let step = args.step;
     let tolerance = args.tolerance;
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<BacktestReport> {
-        let index = Index::new(&dataset);
+        let index = Index::from_engine(&engine);
         let sim_as_of = truth.as_ref().and_then(|t| t.params.as_ref()).map(|p| p.as_of);
         let horizon = sim_as_of.unwrap_or_else(|| data_horizon(&index));
         let to = args.to.unwrap_or_else(|| horizon.date_naive());

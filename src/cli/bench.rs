@@ -28,14 +28,22 @@ pub enum BenchSuite {
     /// `risk`, run as a child process).
     #[value(hide = true)]
     RiskLoad,
-    /// A whole weekly run (offline, then against a scripted model endpoint); not part of `all`.
+    /// A whole weekly run (offline, then against a scripted model endpoint), each in a process
+    /// of its own so its peak memory is the run's; not part of `all`.
     Run,
+    /// Internal: one weekly run over an existing SQLite data directory (a mode of `run`, run as
+    /// a child process).
+    #[value(hide = true)]
+    RunOne,
     /// Each live connector syncing a generated org from its loopback vendor stand-in: records
     /// per second and API calls per 1,000 records; not part of `all`.
     Connectors,
     /// Vector memory on the embedded store: upsert rate and query p50/p99 for 100k points, and
     /// recall@5 on the labelled playbook questions; not part of `all`.
     Memory,
+    /// wrk against `candor serve`'s listener with the 1,000-rep organisation after a weekly
+    /// run: the drafts list, the forecast and `/healthz`; not part of `all`.
+    Http,
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +72,12 @@ pub struct BenchArgs {
     /// Drafting jobs in flight at once against the scripted endpoint.
     #[arg(long, default_value_t = 32)]
     pub model_concurrency: u32,
+    /// The data directory holding the database for `--suite run-one`.
+    #[arg(long, hide = true)]
+    pub run_data_dir: Option<PathBuf>,
+    /// The scripted model endpoint for `--suite run-one`; without it the run drafts offline.
+    #[arg(long, hide = true)]
+    pub run_model_url: Option<String>,
     /// Messages in the generated mbox of the activities benchmark.
     #[arg(long, default_value_t = 100_000)]
     pub mail_messages: usize,
@@ -73,9 +87,16 @@ pub struct BenchArgs {
     /// Reps in the organisation of the risk-engine benchmark.
     #[arg(long, default_value_t = 1000)]
     pub risk_reps: u32,
-    /// The data directory holding the database for `--suite risk-load`.
+    /// The data directory holding the database for `--suite risk-load`; with `--suite risk`,
+    /// where the generated organisation is stored and kept.
     #[arg(long)]
     pub risk_data_dir: Option<PathBuf>,
+    /// Seconds wrk runs against each endpoint of the HTTP benchmark.
+    #[arg(long, default_value_t = 10)]
+    pub http_seconds: u32,
+    /// Connections wrk keeps open in the HTTP benchmark.
+    #[arg(long, default_value_t = 16)]
+    pub http_connections: u32,
 }
 
 /// Peak resident memory of this process in MiB, from /proc (Linux only).
@@ -102,10 +123,24 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
         super::bench_run::run(context, args.run_reps, latency, args.model_concurrency).await?;
         return Ok(ExitCode::SUCCESS);
     }
+    if args.suite == BenchSuite::RunOne {
+        let one = super::bench_run::RunOne {
+            data_dir: args.run_data_dir.context("--run-data-dir is required with --suite run-one")?,
+            model_url: args.run_model_url,
+            concurrency: args.model_concurrency,
+            latency: std::time::Duration::from_millis(args.model_latency_ms),
+        };
+        super::bench_run::run_one(context, &one).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.suite == BenchSuite::Connectors {
         for line in crate::connectors::bench::bench_connectors().await {
             println!("{line}");
         }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.suite == BenchSuite::Http {
+        super::bench_http::run(context, args.run_reps, args.http_seconds, args.http_connections).await?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.suite == BenchSuite::Memory {
@@ -188,18 +223,25 @@ async fn bench_risk(context: &Context, args: &BenchArgs, as_of: chrono::DateTime
     for line in lines {
         println!("{line}");
     }
+    // With --risk-data-dir the database is kept there, for measuring the load again on its own
+    // (`--suite risk-load`); otherwise it goes with a scratch directory.
     let scratch = tempfile::tempdir()?;
-    let store = Store::open("", scratch.path(), 4).await?;
+    let dir = args.risk_data_dir.as_deref().unwrap_or(scratch.path());
+    let store = Store::open("", dir, 4).await?;
     let started = Instant::now();
-    store.save_sim(&org).await?;
+    if args.risk_data_dir.is_some() {
+        store.replace_sim(&org).await?;
+    } else {
+        store.save_sim(&org).await?;
+    }
     println!("risk: stored the organisation on SQLite in {:.1}s", started.elapsed().as_secs_f64());
     store.close().await;
     drop(org);
     let status = std::process::Command::new(std::env::current_exe()?)
         .arg("--data-dir")
-        .arg(scratch.path())
+        .arg(dir)
         .args(["bench", "--suite", "risk-load", "--risk-data-dir"])
-        .arg(scratch.path())
+        .arg(dir)
         .status()
         .context("starting the load-and-compute process")?;
     anyhow::ensure!(status.success(), "the load-and-compute process failed: {status}");

@@ -5,21 +5,25 @@
 //! (model calls × latency ÷ concurrency): the run should be bounded by the model, with nothing
 //! serialised behind it.
 
-use super::demo::{sim_params, start_of_day};
+use super::bench::{peak_rss_mib, reset_peak_rss};
+use super::demo::sim_params;
 use super::Context;
-use crate::agent::{self, Draft, Snapshot};
+use crate::agent::{self, Draft, Snapshot, SnapshotIndex};
 use crate::config::{Config, ProviderKind};
 use crate::domain::Hierarchy;
 use crate::features::{analyse, Index, Settings};
 use crate::jobs::bench::time_weekly_run;
 use crate::jobs::{AgentDrafter, IsoWeek};
 use crate::store::Store;
+use anyhow::Context as _;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,8 +54,9 @@ struct ScriptedModel {
 
 fn recipient_in(request: &Value) -> Option<(String, String)> {
     let prompt = request["messages"].as_array()?.iter().find(|m| m["role"] == "user")?["content"].as_str()?.to_owned();
-    let pattern = regex::Regex::new(r"for (.+?) \(a (rep|manager|leader);").ok()?;
-    let found = pattern.captures(&prompt)?;
+    static PATTERN: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"for (.+?) \(a (rep|manager|leader);").ok());
+    let found = PATTERN.as_ref()?.captures(&prompt)?;
     Some((found[1].to_owned(), found[2].to_owned()))
 }
 
@@ -83,15 +88,14 @@ async fn scripted_endpoint(
     config: &Config,
     latency: Duration,
 ) -> anyhow::Result<(String, Arc<ScriptedModel>)> {
-    let as_of = start_of_day(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default());
     let data = &org.dataset;
-    let report = analyse(&Index::new(data), &Settings::from_config(config), as_of);
+    let report = analyse(&Index::new(data), &Settings::from_config(config), bench_week().start());
     let hierarchy = Hierarchy::new(&data.people);
+    let index = SnapshotIndex::new(data, &report);
     let mut drafts = HashMap::new();
     for person in &data.people {
-        if let Some(call) =
-            Snapshot::build(data, &report, &hierarchy, person).and_then(|s| submit_call(&agent::drafter::draft(&s)))
-        {
+        let snapshot = Snapshot::cut(&index, data, &report, &hierarchy, person);
+        if let Some(call) = snapshot.and_then(|s| submit_call(&agent::drafter::draft(&s))) {
             drafts.insert((person.name.clone(), person.role.as_str().to_owned()), call);
         }
     }
@@ -105,53 +109,151 @@ async fn scripted_endpoint(
     Ok((format!("http://{address}/v1"), model))
 }
 
-pub async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u32) -> anyhow::Result<()> {
-    let as_of = start_of_day(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default());
-    let week = IsoWeek::of(as_of.date_naive());
-    let params = sim_params(context, None, Some(reps), as_of);
-    let org = crate::sim::generate(&params);
+/// The week every benchmark run drafts for; its data date is the Monday the organisation is
+/// generated at.
+fn bench_week() -> IsoWeek {
+    IsoWeek::of(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default())
+}
 
-    let config = Arc::new(bench_config(context, context.config.jobs.concurrency));
-    let scratch = tempfile::tempdir()?;
-    let store = fresh_store(&org, scratch.path(), config.database.max_connections).await?;
+/// What the run process reports back, one JSON line on its standard output.
+#[derive(Debug, Serialize, Deserialize)]
+struct ChildFigures {
+    seconds: f64,
+    recipients: i64,
+    drafted: i64,
+    delivered: i64,
+    state: String,
+    /// Model calls recorded on the run's drafts (the offline provider's included).
+    model_calls: i64,
+    fallbacks: usize,
+    peak_rss_mib: Option<f64>,
+}
+
+/// How the weekly run process is told what to run.
+#[derive(Debug, Clone)]
+pub struct RunOne {
+    pub data_dir: PathBuf,
+    /// The scripted endpoint; `None` drafts with the offline provider.
+    pub model_url: Option<String>,
+    pub concurrency: u32,
+    pub latency: Duration,
+}
+
+/// The weekly run over the store in `one.data_dir`, in this process, as `candor serve` would run
+/// it: its peak RSS is the run's own, not the generator's.
+pub async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
+    reset_peak_rss();
+    let mut config = bench_config(context, one.concurrency);
+    if let Some(url) = &one.model_url {
+        config.llm.provider = ProviderKind::Openai;
+        config.llm.base_url = url.clone();
+        config.llm.model = "scripted".to_owned();
+        config.llm.concurrency = one.concurrency as usize;
+        config.llm.request_timeout_secs = one.latency.as_secs() + 30;
+    }
+    let config = Arc::new(config);
+    let store = Store::open("", &one.data_dir, config.database.max_connections).await?;
     let drafter = Arc::new(AgentDrafter::from_config(&config, store.clone())?);
-    let offline = time_weekly_run(&store, config.clone(), scratch.path(), drafter, week).await?;
+    let week = bench_week();
+    let figures = time_weekly_run(&store, config, &one.data_dir, drafter, week).await?;
+    let peak_rss_mib = peak_rss_mib();
+    let drafts = store.drafts_of_run(&format!("weekly:{week}")).await?;
+    store.close().await;
+    let child = ChildFigures {
+        seconds: figures.seconds,
+        recipients: figures.recipients,
+        drafted: figures.drafted,
+        delivered: figures.delivered,
+        state: figures.state,
+        model_calls: drafts.iter().map(|d| d.model_calls).sum(),
+        fallbacks: drafts.iter().filter(|d| d.fallback).count(),
+        peak_rss_mib,
+    };
+    println!("{}", serde_json::to_string(&child)?);
+    Ok(())
+}
+
+/// Runs [`run_one`] in a child process and reads its figures.
+async fn in_child(context: &Context, one: RunOne) -> anyhow::Result<ChildFigures> {
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command
+        .arg("--data-dir")
+        .arg(&context.data_dir)
+        .args(["bench", "--suite", "run-one", "--run-data-dir"])
+        .arg(&one.data_dir)
+        .args(["--model-concurrency", &one.concurrency.to_string()])
+        .args(["--model-latency-ms", &one.latency.as_millis().to_string()]);
+    if let Some(url) = &one.model_url {
+        command.args(["--run-model-url", url]);
+    }
+    command.stderr(std::process::Stdio::inherit());
+    // Blocking wait off the async threads: the scripted endpoint keeps answering meanwhile.
+    let output = tokio::task::spawn_blocking(move || command.output()).await?.context("starting the run process")?;
+    anyhow::ensure!(output.status.success(), "the run process failed: {}", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().context("the run process printed no figures")?;
+    serde_json::from_str(line).with_context(|| format!("reading the run process's figures from {line:?}"))
+}
+
+fn rss(figures: &ChildFigures) -> String {
+    figures.peak_rss_mib.map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "n/a".to_owned())
+}
+
+pub async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u32) -> anyhow::Result<()> {
+    let week = bench_week();
+    let params = sim_params(context, None, Some(reps), week.start());
+    let org = crate::sim::generate(&params);
     println!(
-        "run offline: {} reps, {} recipients drafted, reviewed and {} delivered to the outbox in {:.2}s ({:.0} drafts/s), {}",
+        "run: {} reps, {} people, {} deals, {} activities; each mode runs in its own process on its own SQLite store",
         params.reps,
+        org.dataset.people.len(),
+        org.dataset.deals.len(),
+        org.dataset.activities.len()
+    );
+    let offline_concurrency = context.config.jobs.concurrency;
+    let offline_dir = tempfile::tempdir()?;
+    let scripted_dir = tempfile::tempdir()?;
+    fresh_store(&org, offline_dir.path(), 4).await?.close().await;
+    fresh_store(&org, scripted_dir.path(), 4).await?.close().await;
+    let (url, model) = scripted_endpoint(&org, &bench_config(context, concurrency), latency).await?;
+    drop(org);
+
+    let one = RunOne {
+        data_dir: offline_dir.path().to_path_buf(),
+        model_url: None,
+        concurrency: offline_concurrency,
+        latency,
+    };
+    let offline = in_child(context, one).await?;
+    println!(
+        "run offline (concurrency {offline_concurrency}): {} drafts, {} delivered to the outbox, {} model calls \
+         (offline provider) in {:.2}s ({:.0} drafts/s); peak RSS {}; {}",
         offline.drafted,
         offline.delivered,
+        offline.model_calls,
         offline.seconds,
-        offline.drafted as f64 / offline.seconds,
+        offline.drafted as f64 / offline.seconds.max(f64::EPSILON),
+        rss(&offline),
         offline.state
     );
-    store.close().await;
 
-    let mut config = bench_config(context, concurrency);
-    let (url, model) = scripted_endpoint(&org, &config, latency).await?;
-    config.llm.provider = ProviderKind::Openai;
-    config.llm.base_url = url;
-    config.llm.model = "scripted".to_owned();
-    config.llm.concurrency = concurrency as usize;
-    config.llm.request_timeout_secs = latency.as_secs() + 30;
-    let config = Arc::new(config);
-    let scratch = tempfile::tempdir()?;
-    let store = fresh_store(&org, scratch.path(), config.database.max_connections).await?;
-    let drafter = Arc::new(AgentDrafter::from_config(&config, store.clone())?);
-    let remote = time_weekly_run(&store, config.clone(), scratch.path(), drafter, week).await?;
+    let one = RunOne { data_dir: scripted_dir.path().to_path_buf(), model_url: Some(url), concurrency, latency };
+    let remote = in_child(context, one).await?;
     let calls = model.calls.load(Ordering::Relaxed);
-    let ideal = calls as f64 * latency.as_secs_f64() / f64::from(concurrency);
+    let ideal = calls as f64 * latency.as_secs_f64() / f64::from(concurrency.max(1));
+    let ratio = remote.seconds / ideal.max(f64::EPSILON);
     println!(
-        "run scripted model ({}ms per call, concurrency {concurrency}): {} drafts, {} delivered, {calls} model calls in \
-         {:.1}s; ideal {:.1}s; ratio {:.2} (budget 1.30), {}",
+        "run scripted model ({}ms per call, concurrency {concurrency}): {} drafts ({} fallback), {} delivered, \
+         {calls} model calls in {:.1}s; ideal {:.1}s; ratio {ratio:.2} (budget 1.30, {}); peak RSS {}; {}",
         latency.as_millis(),
         remote.drafted,
+        remote.fallbacks,
         remote.delivered,
         remote.seconds,
         ideal,
-        remote.seconds / ideal.max(f64::EPSILON),
+        if ratio <= 1.30 { "met" } else { "missed" },
+        rss(&remote),
         remote.state
     );
-    store.close().await;
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod backtest;
 mod bench;
+mod bench_http;
 mod bench_run;
 mod coaching;
 mod comp;
@@ -23,9 +24,11 @@ pub mod risk_bench;
 pub mod run;
 mod runs;
 mod serve;
+pub mod service;
 mod stats;
 mod sync;
 mod tools;
+mod user;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -112,6 +115,12 @@ pub enum Command {
     /// Conduct-risk surveillance and compliance events (compliance role only).
     #[command(subcommand)]
     Conduct(conduct::ConductCommand),
+    /// Accounts for the API and the web app: add, list, disable.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Personal API tokens: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Token(user::TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,5 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recognition(args) => recognition::run(&context, args).await,
         Command::Pip(command) => pip::run(&context, command).await,
         Command::Conduct(command) => conduct::run(&context, command).await,
+        Command::User(command) => user::user(&context, command).await,
+        Command::Token(command) => user::token(&context, command).await,
     }
 }

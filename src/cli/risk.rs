@@ -56,11 +56,11 @@ pub struct TeamView<'r> {
 /// Loads the store and runs the engine at the start of `as_of` (default today).
 pub async fn report_at(context: &Context, as_of: Option<NaiveDate>) -> anyhow::Result<RiskReport> {
     let store = context.open_store().await?;
-    let dataset = store.load_engine_dataset().await.context("loading the dataset")?;
+    let engine = store.load_engine_data().await.context("loading the dataset")?;
     store.close().await;
     let as_of = start_of_day(as_of.unwrap_or_else(|| Utc::now().date_naive()));
     let settings = Settings::from_config(&context.config);
-    Ok(tokio::task::spawn_blocking(move || analyse(&Index::new(&dataset), &settings, as_of)).await?)
+    Ok(tokio::task::spawn_blocking(move || analyse(&Index::from_engine(&engine), &settings, as_of)).await?)
 }
 
 pub async fn run(context: &Context, args: RiskArgs) -> anyhow::Result<ExitCode> {

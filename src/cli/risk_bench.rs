@@ -4,7 +4,7 @@
 
 use super::bench::{peak_rss_mib, reset_peak_rss};
 use crate::domain::Dataset;
-use crate::features::{analyse, Index, Settings};
+use crate::features::{analyse, EngineData, Index, Settings};
 use crate::store::Store;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -14,15 +14,17 @@ fn peak() -> String {
     peak_rss_mib().map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "n/a".to_owned())
 }
 
-/// Times the engine on `dataset` at `as_of`: index build, then the whole analysis.
+/// Times the engine on `dataset` at `as_of`: index build, then the whole analysis, over the
+/// domain records as they are, and again over their compact form (what a store loads).
 pub fn bench_features(dataset: &Dataset, settings: &Settings, as_of: DateTime<Utc>) -> Vec<String> {
     let started = Instant::now();
     let index = Index::new(dataset);
     let indexed = started.elapsed().as_secs_f64();
     let report = analyse(&index, settings, as_of);
     let total = started.elapsed().as_secs_f64();
+    drop(index);
     let flags: usize = report.deals.iter().map(|d| d.flags.len()).sum();
-    vec![format!(
+    let mut lines = vec![format!(
         "features (pure): {} deals, {} activities, {} history rows at {}: index {indexed:.2}s, total {total:.2}s; \
          {} open deals, {flags} flags, {} scorecards, model {} on {} rows",
         dataset.deals.len(),
@@ -33,7 +35,21 @@ pub fn bench_features(dataset: &Dataset, settings: &Settings, as_of: DateTime<Ut
         report.reps.len(),
         report.model.method,
         report.model.training_rows
-    )]
+    )];
+    let started = Instant::now();
+    let engine = EngineData::from_dataset(dataset.clone());
+    let converted = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let index = Index::from_engine(&engine);
+    let indexed = started.elapsed().as_secs_f64();
+    let compact = analyse(&index, settings, as_of);
+    let total = started.elapsed().as_secs_f64();
+    let same = if compact == report { "same report" } else { "REPORT DIFFERS" };
+    lines.push(format!(
+        "features (pure, compact input): index {indexed:.2}s, total {total:.2}s ({same}); compact form built from \
+         the records in {converted:.2}s"
+    ));
+    lines
 }
 
 /// Loads everything from `store` and runs the engine at `as_of`. Peak memory is meaningful when
@@ -45,16 +61,21 @@ pub async fn bench_features_from_store(
 ) -> anyhow::Result<Vec<String>> {
     reset_peak_rss();
     let started = Instant::now();
-    let dataset = store.load_engine_dataset().await.context("loading the dataset")?;
+    let engine = store.load_engine_data().await.context("loading the dataset")?;
     let loaded = started.elapsed().as_secs_f64();
     let settings = settings.clone();
-    let (deals, activities) = (dataset.deals.len(), dataset.activities.len());
-    let open =
-        tokio::task::spawn_blocking(move || analyse(&Index::new(&dataset), &settings, as_of).deals.len()).await?;
+    let (deals, activities, history) = (engine.data.deals.len(), engine.activities.len(), engine.history.len());
+    let (open, indexed) = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let index = Index::from_engine(&engine);
+        let indexed = started.elapsed().as_secs_f64();
+        (analyse(&index, &settings, as_of).deals.len(), indexed)
+    })
+    .await?;
     let total = started.elapsed().as_secs_f64();
     Ok(vec![format!(
-        "features (load + compute): {deals} deals, {activities} activities from {}: load {loaded:.2}s, \
-         compute {:.2}s, total {total:.2}s; {open} open deals; peak RSS {}",
+        "features (load + compute): {deals} deals, {activities} activities, {history} history rows from {}: \
+         load {loaded:.2}s, compute {:.2}s (index {indexed:.2}s), total {total:.2}s; {open} open deals; peak RSS {}",
         store.location(),
         total - loaded,
         peak()

@@ -1,6 +1,6 @@
-//! `candor serve`: the HTTP listener (health, metrics and the HubSpot webhook receiver when
-//! HubSpot is enabled), the job workers and the scheduler in one process, until interrupted.
-//! Several can share a Postgres database: they split the queue and one at a time holds the
+//! `candor serve`: the HTTP listener (the API, the web app, health, readiness, metrics and the
+//! HubSpot webhook receiver when HubSpot is enabled), the job workers and the scheduler in one
+//! process, until interrupted. Several can share a Postgres database: they split the queue and one at a time holds the
 //! scheduler lease.
 
 use super::run::pipeline;
@@ -44,9 +44,11 @@ pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<ExitCode>
     let store = context.open_store().await?;
     crate::review::record_config(&store, &context.config, "serve", Utc::now()).await?;
     let bind = args.bind.unwrap_or_else(|| context.config.http.bind.clone());
-    let server = crate::http::serve(&bind, crate::http::app(store.clone(), &context.config)?).await?;
+    let pipeline = pipeline(context, &store).await?;
+    let state = super::service::app_state(&store, &context.config, pipeline.memory());
+    let server = crate::http::serve(&bind, crate::http::app(state)?).await?;
     println!("listening on http://{}", server.address);
-    let worker = Worker::new(pipeline(context, &store).await?);
+    let worker = Worker::new(pipeline);
     let owner = worker.owner().to_owned();
     let worker = worker.spawn();
     let scheduler = Scheduler::new(store.clone(), Arc::new(context.config.clone()), owner);

@@ -99,11 +99,27 @@ impl Default for AuditConfig {
 pub struct HttpConfig {
     /// Address the listener binds (`CANDOR__HTTP__BIND`).
     pub bind: String,
+    /// Mark session cookies `Secure` (sent over HTTPS only; browsers also accept them on
+    /// localhost). Turn off only behind a trusted plain-HTTP hop.
+    pub secure_cookies: bool,
+    /// How long a browser session lasts from sign-in.
+    pub session_hours: u32,
+    /// Default lifetime of a new API token.
+    pub token_days: u32,
+    /// Sign-in attempts and failed token checks allowed per client address (and per account)
+    /// per minute.
+    pub auth_attempts_per_minute: u32,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".to_owned() }
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            secure_cookies: true,
+            session_hours: 12,
+            token_days: 90,
+            auth_attempts_per_minute: 10,
+        }
     }
 }
 
@@ -191,6 +207,15 @@ impl HttpConfig {
         self.bind
             .parse::<std::net::SocketAddr>()
             .map_err(|_| invalid("http.bind", format!("{:?} is not an address like 127.0.0.1:8080", self.bind)))?;
+        if !(1..=24 * 30).contains(&self.session_hours) {
+            return Err(invalid("http.session_hours", "must be between 1 and 720"));
+        }
+        if !(1..=3_650).contains(&self.token_days) {
+            return Err(invalid("http.token_days", "must be between 1 and 3650"));
+        }
+        if !(1..=10_000).contains(&self.auth_attempts_per_minute) {
+            return Err(invalid("http.auth_attempts_per_minute", "must be between 1 and 10000"));
+        }
         Ok(())
     }
 }

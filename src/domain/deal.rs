@@ -90,7 +90,7 @@ pub fn normalise_label(text: &str) -> String {
 }
 
 /// The rep's forecast call on a deal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastCategory {
     Omitted,

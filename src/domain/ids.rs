@@ -24,13 +24,21 @@ macro_rules! string_id {
             /// Parses an id as stored; rejects empty values and control characters.
             pub fn parse(value: impl Into<String>) -> Result<Self, IdError> {
                 let value = value.into();
-                if value.trim().is_empty() {
-                    return Err(IdError { kind: $kind, value, reason: "empty" });
-                }
-                if value.chars().any(char::is_control) {
-                    return Err(IdError { kind: $kind, value, reason: "contains control characters" });
-                }
+                Self::check(&value)?;
                 Ok(Self(value))
+            }
+
+            /// Whether `value` would parse, without taking a copy of it: for readers that keep
+            /// ids in bulk storage of their own.
+            pub fn check(value: &str) -> Result<(), IdError> {
+                let reason = if value.trim().is_empty() {
+                    "empty"
+                } else if value.chars().any(char::is_control) {
+                    "contains control characters"
+                } else {
+                    return Ok(());
+                };
+                Err(IdError { kind: $kind, value: value.to_owned(), reason })
             }
 
             /// The id of the record `external_id` from `source` (e.g. `maven:1C1I7A6R`).

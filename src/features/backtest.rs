@@ -113,8 +113,8 @@ pub struct BacktestReport {
 pub fn data_horizon(index: &Index<'_>) -> DateTime<Utc> {
     let data = index.data;
     let deals = data.deals.iter().flat_map(|d| [Some(d.created_at), d.closed_at, d.next_step_updated_at]).flatten();
-    let history = data.history.iter().map(|h| h.changed_at);
-    let activities = data.activities.iter().map(|a| a.occurred_at);
+    let history = index.all_history().iter().map(|h| h.changed_at);
+    let activities = index.all_activities().iter().map(|a| a.occurred_at);
     deals.chain(history).chain(activities).max().unwrap_or_default()
 }
 

@@ -12,7 +12,7 @@ use chrono::Duration;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PeriodAccuracy {
     pub period: String,
     /// Read on this day of the period.
@@ -24,7 +24,7 @@ pub struct PeriodAccuracy {
     pub accuracy: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Conduct {
     pub bunched_at_period_end: Metric,
     pub product_skew: Metric,
@@ -128,7 +128,7 @@ pub fn conduct_indicators(inputs: &ScorecardInputs<'_, '_>) -> BTreeMap<String, 
     for (position, state) in inputs.states.iter().enumerate() {
         let (Some(state), Some(deal)) = (state, index.deal(position)) else { continue };
         for &h in index.history_of(position) {
-            let Some(row) = index.data.history.get(h as usize) else { continue };
+            let Some(row) = index.history_row(h) else { continue };
             if row.field != DealField::Stage || row.changed_at < from || row.changed_at > inputs.as_of {
                 continue;
             }

@@ -44,9 +44,8 @@ fn push_recent(list: &mut Vec<u32>, id: u32) {
 
 /// Walks deal `position`'s activities at or before `as_of`.
 pub fn engagement_at(index: &Index<'_>, rules: &RiskConfig, position: usize, as_of: DateTime<Utc>) -> Engagement {
-    let data = index.data;
     let all = index.activities_of(position);
-    let known = all.partition_point(|&a| data.activities.get(a as usize).is_some_and(|x| x.occurred_at <= as_of));
+    let known = all.partition_point(|&a| index.activity(a).is_some_and(|x| x.occurred_at <= as_of));
     let days_ago = |days: u32| as_of - Duration::days(i64::from(days));
     let one_sided_from = days_ago(rules.one_sided.lookback_days);
     let contacts_from = days_ago(rules.not_multithreaded.lookback_days);
@@ -56,7 +55,7 @@ pub fn engagement_at(index: &Index<'_>, rules: &RiskConfig, position: usize, as_
 
     let mut out = Engagement::default();
     for &position in all.iter().take(known) {
-        let Some(activity) = data.activities.get(position as usize) else { continue };
+        let Some(activity) = index.activity(position) else { continue };
         let at = activity.occurred_at;
         let signals = index.signals_of(position);
         if signals.has(SignalKind::PricingDiscussed) {

@@ -12,7 +12,7 @@ use rand_distr::{Distribution, Normal};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NewBusiness {
     pub expected_minor: i64,
     pub spread_minor: i64,
@@ -20,7 +20,7 @@ pub struct NewBusiness {
     pub how: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Concentration {
     pub key: String,
     pub deals: u32,
@@ -30,7 +30,7 @@ pub struct Concentration {
     pub share_of_risk: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Exposure {
     pub deal_id: String,
     pub name: String,
@@ -42,7 +42,7 @@ pub struct Exposure {
     pub high_flags: Vec<SignalId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ForecastRisk {
     pub period: String,
     pub currency: String,

@@ -1,15 +1,17 @@
 //! The lookup structure built once per dataset: activities and history grouped by deal (one
 //! pass over each table), history values parsed once, the buyer contacts taking part in each
 //! activity, roles, keyword signals and the stage catalogue. Every later computation walks
-//! only the rows of the deal at hand, never a whole table.
+//! only the rows of the deal at hand, never a whole table. Activities and history are read
+//! through it (never from the dataset), so it serves a [`Dataset`] and the compact
+//! [`super::EngineData`] alike; `build` holds the two constructors.
 
-use super::parallel;
+mod build;
+
+use super::input::ActivityRow;
 use super::table::{FastMap, Grouped, SignalSet};
-use crate::domain::{
-    ActivityKind, ContactRole, Dataset, Deal, DealField, Direction, ForecastCategory, ParticipantRole, Party,
-    Seniority, SignalKind, StageStatus,
-};
-use chrono::NaiveDate;
+use crate::domain::{ContactRole, Dataset, Deal, DealField, ForecastCategory, Seniority, StageStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::borrow::Cow;
 use std::str::FromStr;
 
 /// What the engine needs to know about one stage.
@@ -46,6 +48,10 @@ pub enum FieldValue {
 pub struct Index<'a> {
     pub data: &'a Dataset,
     deal_by_id: FastMap<&'a str, u32>,
+    /// Per activity position: time, kind and direction.
+    activity_rows: Cow<'a, [ActivityRow]>,
+    activity_ids: Vec<&'a str>,
+    history_rows: Vec<HistoryRow<'a>>,
     /// Per deal: activity positions sorted by (occurred_at, id).
     activities: Grouped,
     /// Per deal: history positions sorted by (changed_at, id).
@@ -67,6 +73,16 @@ pub struct Index<'a> {
     /// Per deal: the account's segment.
     segments: Vec<Option<&'a str>>,
     list_prices: FastMap<&'a str, i64>,
+}
+
+/// One deal history row as the engine reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryRow<'a> {
+    pub id: &'a str,
+    pub field: DealField,
+    pub changed_at: DateTime<Utc>,
+    pub old_value: Option<&'a str>,
+    pub new_value: Option<&'a str>,
 }
 
 /// A forecast category in its canonical spelling without allocating; other spellings parse
@@ -95,166 +111,21 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)
 }
 
+/// One side of a history row of `field`, parsed; `stage` looks a stage key up in the deal's
+/// pipeline.
+fn field_value(field: DealField, text: Option<&str>, stage: impl Fn(&str) -> StageInfo) -> FieldValue {
+    let Some(text) = text else { return FieldValue::Empty };
+    let parsed = match field {
+        DealField::Stage => Some(FieldValue::Stage(stage(text))),
+        DealField::Amount => text.trim().parse().ok().map(FieldValue::Minor),
+        DealField::CloseDate => parse_date(text).map(FieldValue::Date),
+        DealField::ForecastCategory => forecast_value(text).map(FieldValue::Forecast),
+        DealField::Owner | DealField::NextStep => Some(FieldValue::Text),
+    };
+    parsed.unwrap_or(FieldValue::Empty)
+}
+
 impl<'a> Index<'a> {
-    pub fn new(data: &'a Dataset) -> Self {
-        let deal_by_id: FastMap<&str, u32> =
-            data.deals.iter().enumerate().map(|(i, d)| (d.id.as_str(), i as u32)).collect();
-        let stages = stage_table(data);
-        let stage = |pipeline: &str, key: &str| stages.get(&(pipeline, key)).copied().unwrap_or(StageInfo::UNKNOWN);
-
-        let contact_by_id: FastMap<&str, u32> =
-            data.contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), i as u32)).collect();
-        // One pass over the activities, split across threads: (deal, activity) links and
-        // (activity, contact) participations.
-        let passes = parallel::map_ranges(data.activities.len(), |range| {
-            let mut links = Vec::with_capacity(range.len());
-            let mut takes_part = Vec::with_capacity(range.len());
-            // Activities of one deal often sit together; skip the lookup when the id repeats.
-            let mut last: Option<(&str, u32)> = None;
-            for position in range {
-                let Some(activity) = data.activities.get(position) else { continue };
-                for link in &activity.deals {
-                    let id = link.deal_id.as_str();
-                    let deal = match last {
-                        Some((last_id, deal)) if last_id == id => Some(deal),
-                        _ => deal_by_id.get(id).copied(),
-                    };
-                    if let Some(deal) = deal {
-                        last = Some((id, deal));
-                        links.push((deal, position as u32));
-                    }
-                }
-                for participant in &activity.participants {
-                    // Being emailed is not taking part; writing to us, or joining a meeting or
-                    // call, is.
-                    let counts = match activity.kind {
-                        ActivityKind::Email => {
-                            activity.direction == Direction::Inbound && participant.role == ParticipantRole::From
-                        }
-                        _ => true,
-                    };
-                    if let (true, Some(Party::Contact(id))) = (counts, &participant.party) {
-                        if let Some(&contact) = contact_by_id.get(id.as_str()) {
-                            takes_part.push((position as u32, contact));
-                        }
-                    }
-                }
-            }
-            vec![(links, takes_part)]
-        });
-        let (mut links, mut takes_part) = (Vec::new(), Vec::new());
-        for (chunk_links, chunk_takes_part) in passes {
-            links.extend(chunk_links);
-            takes_part.extend(chunk_takes_part);
-        }
-        let mut activities = Grouped::build(data.deals.len(), &links);
-        drop(links);
-        activities.sort_each_by_key(|a| data.activities.get(a as usize).map(|x| (x.occurred_at, x.id.as_str())));
-        let participants = Grouped::build(data.activities.len(), &takes_part);
-        drop(takes_part);
-
-        // One pass over the history, split across threads: each row's deal, and its old and
-        // new values parsed once for the field they belong to.
-        let parsed = parallel::map_ranges(data.history.len(), |range| {
-            let mut out = Vec::with_capacity(range.len());
-            let mut last: Option<(&str, u32)> = None;
-            for position in range {
-                let Some(row) = data.history.get(position) else { continue };
-                let id = row.deal_id.as_str();
-                let deal = match last {
-                    Some((last_id, deal)) if last_id == id => Some(deal),
-                    _ => deal_by_id.get(id).copied(),
-                };
-                let Some(deal_position) = deal else {
-                    out.push(None);
-                    continue;
-                };
-                last = Some((id, deal_position));
-                let pipeline = data.deals.get(deal_position as usize).map_or("", |d| d.pipeline.as_str());
-                let parse = |text: Option<&str>| -> FieldValue {
-                    let Some(text) = text else { return FieldValue::Empty };
-                    let parsed = match row.field {
-                        DealField::Stage => Some(FieldValue::Stage(stage(pipeline, text))),
-                        DealField::Amount => text.trim().parse().ok().map(FieldValue::Minor),
-                        DealField::CloseDate => parse_date(text).map(FieldValue::Date),
-                        DealField::ForecastCategory => forecast_value(text).map(FieldValue::Forecast),
-                        DealField::Owner | DealField::NextStep => Some(FieldValue::Text),
-                    };
-                    parsed.unwrap_or(FieldValue::Empty)
-                };
-                out.push(Some((deal_position, (parse(row.old_value.as_deref()), parse(row.new_value.as_deref())))));
-            }
-            out
-        });
-        let mut history_pairs = Vec::with_capacity(parsed.len());
-        let mut changes = Vec::with_capacity(parsed.len());
-        for (position, entry) in parsed.into_iter().enumerate() {
-            match entry {
-                Some((deal, values)) => {
-                    history_pairs.push((deal, position as u32));
-                    changes.push(values);
-                }
-                None => changes.push((FieldValue::Empty, FieldValue::Empty)),
-            }
-        }
-        let mut history = Grouped::build(data.deals.len(), &history_pairs);
-        drop(history_pairs);
-        history.sort_each_by_key(|h| data.history.get(h as usize).map(|x| (x.changed_at, x.id.as_str())));
-
-        let role_pairs: Vec<(u32, u32)> = data
-            .contact_roles
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| deal_by_id.get(r.deal_id.as_str()).map(|&d| (d, i as u32)))
-            .collect();
-        let roles = Grouped::build(data.deals.len(), &role_pairs);
-
-        let mut signals = vec![SignalSet::default(); data.activities.len()];
-        let mut competitor_names = FastMap::default();
-        if !data.activity_signals.is_empty() {
-            let activity_by_id: FastMap<&str, u32> =
-                data.activities.iter().enumerate().map(|(i, a)| (a.id.as_str(), i as u32)).collect();
-            for signal in &data.activity_signals {
-                if let Some(&position) = activity_by_id.get(signal.activity_id.as_str()) {
-                    if let Some(set) = signals.get_mut(position as usize) {
-                        set.insert(signal.kind);
-                    }
-                    if signal.kind == SignalKind::CompetitorNamed {
-                        competitor_names.entry(position).or_insert(signal.detail.as_str());
-                    }
-                }
-            }
-        }
-
-        let account_segment: FastMap<&str, Option<&str>> =
-            data.accounts.iter().map(|a| (a.id.as_str(), a.segment.as_deref())).collect();
-        let segments = data
-            .deals
-            .iter()
-            .map(|d| d.account_id.as_ref().and_then(|a| account_segment.get(a.as_str()).copied().flatten()))
-            .collect();
-        let list_prices =
-            data.products.iter().filter_map(|p| p.list_price.map(|price| (p.key.as_str(), price.minor))).collect();
-        let deal_stages = data.deals.iter().map(|d| stage(&d.pipeline, &d.stage)).collect();
-
-        Self {
-            data,
-            deal_by_id,
-            activities,
-            history,
-            changes,
-            participants,
-            roles,
-            signals,
-            competitor_names,
-            has_keyword_signals: !data.activity_signals.is_empty(),
-            stages,
-            deal_stages,
-            segments,
-            list_prices,
-        }
-    }
-
     pub fn deal(&self, position: usize) -> Option<&'a Deal> {
         self.data.deals.get(position)
     }
@@ -265,6 +136,30 @@ impl<'a> Index<'a> {
 
     pub fn activities_of(&self, deal: usize) -> &[u32] {
         self.activities.of(deal)
+    }
+
+    /// Time, kind and direction of activity `position`.
+    pub fn activity(&self, position: u32) -> Option<ActivityRow> {
+        self.activity_rows.get(position as usize).copied()
+    }
+
+    pub fn activity_id(&self, position: u32) -> Option<&'a str> {
+        self.activity_ids.get(position as usize).copied()
+    }
+
+    /// Every activity, by position.
+    pub fn all_activities(&self) -> &[ActivityRow] {
+        &self.activity_rows
+    }
+
+    /// History row `position`.
+    pub fn history_row(&self, position: u32) -> Option<&HistoryRow<'a>> {
+        self.history_rows.get(position as usize)
+    }
+
+    /// Every history row, by position.
+    pub fn all_history(&self) -> &[HistoryRow<'a>] {
+        &self.history_rows
     }
 
     pub fn history_of(&self, deal: usize) -> &[u32] {

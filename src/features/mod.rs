@@ -2,8 +2,9 @@
 //! probabilities, rep scorecards, team roll-ups, forecast risk and backtests. Pure: it reads a
 //! [`crate::domain::Dataset`] and an explicit `as_of`, never a database, a clock or the network.
 //!
-//! Entry points: [`Index::new`] once per dataset, then [`analyse`] at any `as_of`, or
-//! [`backtest`] over a range of past dates.
+//! Entry points: [`Index::new`] once per dataset (or [`Index::from_engine`] on the compact
+//! [`EngineData`] a store loads), then [`analyse`] at any `as_of`, or [`backtest`] over a
+//! range of past dates.
 
 mod assess;
 pub mod backtest;
@@ -12,6 +13,7 @@ mod conduct;
 mod engagement;
 mod forecast;
 mod index;
+pub mod input;
 mod metrics;
 mod model;
 pub mod numbers;
@@ -34,7 +36,8 @@ pub use backtest::{backtest, BacktestOptions, BacktestReport, GroundTruthOutcome
 pub use calibration::LogisticModel;
 pub use conduct::{Conduct, PeriodAccuracy};
 pub use forecast::{Concentration, Exposure, ForecastRisk, NewBusiness};
-pub use index::Index;
+pub use index::{HistoryRow, Index};
+pub use input::EngineData;
 pub use metrics::{auc, brier, calibration_table, CalibrationBin};
 pub use report::{analyse, end_of_day, start_of_day, DealRisk, Evidence, Flag, RiskReport, Settings};
 pub use rollup::{DealToInspect, NeedReason, RepNeed, TeamRollup};

@@ -34,13 +34,13 @@ impl Settings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     pub activity_ids: Vec<String>,
     pub history_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Flag {
     pub signal: SignalId,
     pub severity: Severity,
@@ -50,7 +50,7 @@ pub struct Flag {
     pub evidence: Evidence,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DealRisk {
     pub deal_id: String,
     pub name: String,
@@ -97,11 +97,10 @@ pub struct RiskReport {
 }
 
 fn flag(index: &Index<'_>, finding: &Finding) -> Flag {
-    let data = index.data;
     let mut activity_ids: Vec<String> =
-        finding.activities.iter().filter_map(|&a| data.activities.get(a as usize)).map(|a| a.id.to_string()).collect();
+        finding.activities.iter().filter_map(|&a| index.activity_id(a)).map(str::to_owned).collect();
     let mut history_ids: Vec<String> =
-        finding.history.iter().filter_map(|&h| data.history.get(h as usize)).map(|h| h.id.to_string()).collect();
+        finding.history.iter().filter_map(|&h| index.history_row(h)).map(|h| h.id.to_owned()).collect();
     activity_ids.sort();
     activity_ids.dedup();
     history_ids.sort();

@@ -10,7 +10,7 @@ use crate::domain::{Hierarchy, Person, PersonId};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NeedReason {
     /// A stable key: pace, coverage, high_risk, hygiene, activity, conduct.
     pub key: &'static str,
@@ -18,7 +18,7 @@ pub struct NeedReason {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DealToInspect {
     pub deal_id: String,
     pub name: String,
@@ -27,7 +27,7 @@ pub struct DealToInspect {
     pub high_flags: Vec<SignalId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RepNeed {
     pub rank: u32,
     pub person_id: String,
@@ -38,7 +38,7 @@ pub struct RepNeed {
     pub deals_to_inspect: Vec<DealToInspect>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TeamRollup {
     pub manager_id: String,
     pub manager_name: String,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A number and the sentence that says how it was computed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Metric {
     pub value: f64,
     pub how: String,
@@ -27,7 +27,7 @@ impl Metric {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Hygiene {
     pub overdue_close_dates: u32,
     pub stale_next_steps: u32,
@@ -35,7 +35,7 @@ pub struct Hygiene {
     pub how: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Scorecard {
     pub person_id: String,
     pub name: String,
@@ -139,7 +139,7 @@ pub fn scorecards(inputs: &ScorecardInputs<'_, '_>) -> Vec<Scorecard> {
             }
         }
         for &a in inputs.index.activities_of(position) {
-            let Some(activity) = data.activities.get(a as usize) else { continue };
+            let Some(activity) = inputs.index.activity(a) else { continue };
             if activity.occurred_at > inputs.as_of {
                 break;
             }

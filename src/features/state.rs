@@ -105,7 +105,6 @@ pub fn deal_at<'a>(index: &Index<'a>, position: usize, as_of: DateTime<Utc>) -> 
     if deal.created_at > as_of {
         return None;
     }
-    let data = index.data;
     let mut stage = FieldTrack::default();
     let mut amount = FieldTrack::default();
     let mut close = FieldTrack::default();
@@ -118,7 +117,7 @@ pub fn deal_at<'a>(index: &Index<'a>, position: usize, as_of: DateTime<Utc>) -> 
     let mut closed_by_history: Option<DateTime<Utc>> = None;
 
     for &h in index.history_of(position) {
-        let Some(row) = data.history.get(h as usize) else { continue };
+        let Some(row) = index.history_row(h) else { continue };
         let known = row.changed_at <= as_of;
         let (old, new) = index.change(h);
         match row.field {
@@ -161,13 +160,7 @@ pub fn deal_at<'a>(index: &Index<'a>, position: usize, as_of: DateTime<Utc>) -> 
     let decided = |track: &FieldTrack| {
         track.source().map(|(row, new_side)| {
             let (old, new) = index.change(row);
-            let text = data.history.get(row as usize).and_then(|r| {
-                if new_side {
-                    r.new_value.as_deref()
-                } else {
-                    r.old_value.as_deref()
-                }
-            });
+            let text = index.history_row(row).and_then(|r| if new_side { r.new_value } else { r.old_value });
             (if new_side { new } else { old }, text)
         })
     };
@@ -189,7 +182,7 @@ pub fn deal_at<'a>(index: &Index<'a>, position: usize, as_of: DateTime<Utc>) -> 
         None => (deal.stage.as_str(), index.current_stage(position)),
     };
     let stage_entered_at =
-        stage.known.and_then(|h| data.history.get(h as usize)).map(|r| r.changed_at).unwrap_or(deal.created_at);
+        stage.known.and_then(|h| index.history_row(h)).map(|r| r.changed_at).unwrap_or(deal.created_at);
     let closed_at = if stage_info.status == StageStatus::Open {
         None
     } else {
@@ -229,9 +222,9 @@ pub fn deal_at<'a>(index: &Index<'a>, position: usize, as_of: DateTime<Utc>) -> 
         _ => deal.owner_id.as_str(),
     };
 
-    let known_step = next_step.known.and_then(|h| data.history.get(h as usize));
+    let known_step = next_step.known.and_then(|h| index.history_row(h));
     let (has_next_step, next_step_updated_at) = match known_step {
-        Some(row) => (row.new_value.as_deref().is_some_and(|v| !v.trim().is_empty()), Some(row.changed_at)),
+        Some(row) => (row.new_value.is_some_and(|v| !v.trim().is_empty()), Some(row.changed_at)),
         None => match deal.next_step_updated_at {
             Some(at) if at <= as_of => (deal.next_step.is_some(), Some(at)),
             // The step seen today was written after `as_of`: what stood before is unknown.

@@ -29,7 +29,6 @@ impl<'a> Velocity<'a> {
     /// Learns from every deal won at or before `as_of`, using only history known then;
     /// `states` holds every deal at `as_of`, by position.
     pub fn learn(index: &Index<'a>, states: &[Option<DealState<'a>>], as_of: DateTime<Utc>) -> Self {
-        let data = index.data;
         let mut in_stage: HashMap<(&'a str, &'a str), Vec<f64>> = HashMap::default();
         let mut to_close: HashMap<(&'a str, &'a str), Vec<f64>> = HashMap::default();
         let mut won_ages = Vec::new();
@@ -46,7 +45,7 @@ impl<'a> Velocity<'a> {
             // The stage timeline: (stage, still open, entered) in order, ending at the close.
             let mut timeline: Vec<(&'a str, bool, DateTime<Utc>)> = Vec::new();
             for &h in index.history_of(position) {
-                let Some(row) = data.history.get(h as usize) else { continue };
+                let Some(row) = index.history_row(h) else { continue };
                 if row.field != DealField::Stage || row.changed_at > as_of {
                     continue;
                 }
@@ -54,11 +53,11 @@ impl<'a> Velocity<'a> {
                 let open =
                     |value: FieldValue| !matches!(value, FieldValue::Stage(info) if info.status != StageStatus::Open);
                 if timeline.is_empty() {
-                    if let Some(key) = row.old_value.as_deref() {
+                    if let Some(key) = row.old_value {
                         timeline.push((key, open(old), deal.created_at));
                     }
                 }
-                if let Some(key) = row.new_value.as_deref() {
+                if let Some(key) = row.new_value {
                     timeline.push((key, open(new), row.changed_at));
                 }
             }

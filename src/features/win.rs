@@ -12,14 +12,14 @@ use super::training::TrainingSet;
 use serde::Serialize;
 
 /// How one input moved a deal's win probability, in log-odds against the average deal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Contribution {
     pub input: String,
     pub log_odds: f64,
 }
 
 /// How a deal's win probability was computed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WinExplanation {
     /// "fitted" or "stage_default".
     pub method: &'static str,
@@ -38,7 +38,7 @@ pub struct Prediction {
     pub explanation: WinExplanation,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ModelSummary {
     pub method: &'static str,
     pub training_snapshots: u32,

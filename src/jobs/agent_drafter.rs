@@ -5,21 +5,17 @@
 
 use super::drafting::{DraftError, DraftFuture, DraftRequest, DraftedMessage, Drafter};
 use super::snapshot::OrgSnapshot;
-use crate::agent::validator::Directory;
 use crate::agent::{self, AgentError, AgentSetup, Draft};
 use crate::config::Config;
+use crate::domain::Person;
 use crate::memory::Memory;
 use crate::store::Store;
 use serde_json::json;
 use std::sync::Arc;
-use tokio::sync::Mutex;
 
 pub struct AgentDrafter {
     setup: Arc<AgentSetup>,
     store: Store,
-    /// The people, deals and accounts the validator checks names against, for the snapshot
-    /// most recently drafted from.
-    directory: Mutex<Option<(Arc<OrgSnapshot>, Arc<Directory>)>>,
 }
 
 impl AgentDrafter {
@@ -32,20 +28,18 @@ impl AgentDrafter {
     pub fn with_memory(config: &Config, store: Store, memory: Option<Arc<Memory>>) -> Result<AgentDrafter, AgentError> {
         let provider = agent::provider::from_config(&config.llm)?;
         let setup = AgentSetup::new(config, provider)?.with_memory(memory);
-        Ok(AgentDrafter { setup: Arc::new(setup), store, directory: Mutex::new(None) })
+        Ok(AgentDrafter { setup: Arc::new(setup), store })
     }
+}
 
-    async fn directory(&self, snapshot: &Arc<OrgSnapshot>) -> Arc<Directory> {
-        let mut cached = self.directory.lock().await;
-        if let Some((for_snapshot, directory)) = cached.as_ref() {
-            if Arc::ptr_eq(for_snapshot, snapshot) {
-                return directory.clone();
-            }
-        }
-        let directory = Arc::new(Directory::from_dataset(&snapshot.dataset));
-        *cached = Some((snapshot.clone(), directory.clone()));
-        directory
-    }
+/// Cuts the recipient's snapshot from the run's shared index, off the async threads: a leader's
+/// covers the whole organisation.
+async fn recipient_snapshot(org: &Arc<OrgSnapshot>, recipient: &Person) -> Result<agent::Snapshot, DraftError> {
+    let (org, person) = (org.clone(), recipient.clone());
+    tokio::task::spawn_blocking(move || org.recipient_snapshot(&person))
+        .await
+        .map_err(|e| DraftError::Transient(format!("cutting the snapshot failed: {e}")))?
+        .ok_or_else(|| DraftError::Fatal(format!("{} receives no draft", recipient.id)))
 }
 
 fn headline(draft: &Draft) -> &str {
@@ -60,8 +54,7 @@ impl Drafter for AgentDrafter {
     fn draft<'a>(&'a self, request: &'a DraftRequest) -> DraftFuture<'a> {
         Box::pin(async move {
             let org = &request.snapshot;
-            let mut snapshot = agent::Snapshot::build(&org.dataset, &org.report, &org.hierarchy, &request.recipient)
-                .ok_or_else(|| DraftError::Fatal(format!("{} receives no draft", request.recipient.id)))?;
+            let mut snapshot = recipient_snapshot(org, &request.recipient).await?;
             if self.setup.pay.is_some() {
                 // Compliance events gate pay, so the nudge's pay outlook reads the current ones.
                 let events = self
@@ -71,7 +64,7 @@ impl Drafter for AgentDrafter {
                     .map_err(|e| DraftError::Transient(format!("loading compliance events: {e}")))?;
                 self.setup.attach_pay(&org.dataset, &events, &mut snapshot);
             }
-            let directory = self.directory(org).await;
+            let directory = org.directory().await.map_err(|e| DraftError::Transient(e.to_string()))?;
             let run_key = format!("weekly:{}", request.week);
             let outcome =
                 agent::draft_one(&self.setup, snapshot, &directory, &run_key, Some(&self.store), chrono::Utc::now())

@@ -201,6 +201,11 @@ impl Pipeline {
         self
     }
 
+    /// The vector memory the pipeline writes back to, if any.
+    pub fn memory(&self) -> Option<Arc<Memory>> {
+        self.memory.clone()
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -283,6 +288,9 @@ impl Pipeline {
         let held =
             self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: Some(&result) }, now).await?;
         if held {
+            // The run's deals, flags with evidence, scorecards, roll-ups and forecast, kept with
+            // the run (the API and web app read them), committed with the step itself.
+            self.store.save_risk_report_in(&mut tx, &job.run_id, report).await?;
             let next = step_job(PLAN, job.run_id.clone(), &job.run_id, &payload, &self.config);
             self.store.enqueue_job_in(&mut tx, &next, now).await?;
         }

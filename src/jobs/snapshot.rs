@@ -1,16 +1,20 @@
-//! The organisation's snapshot at a run's data date: the dataset, the engine's report and the
-//! manager tree. Computing it is deterministic, so a worker that restarts computes the same one
-//! again; the cache only spares doing so once per draft.
+//! The organisation's snapshot at a run's data date: the dataset, the engine's report, the
+//! manager tree and what every recipient's scoped snapshot is cut from. Computing it is
+//! deterministic, so a worker that restarts computes the same one again; the cache makes every
+//! step and draft of a run share one, so a thousand drafts cost one engine pass, one index of
+//! the activities and one validator directory, not one each.
 
 use super::JobError;
+use crate::agent::validator::Directory;
+use crate::agent::{Snapshot, SnapshotIndex};
 use crate::config::Config;
-use crate::domain::{Dataset, Hierarchy};
+use crate::domain::{Dataset, Hierarchy, Person};
 use crate::features::{analyse, Index, RiskReport, Settings};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 
 #[derive(Debug)]
 pub struct OrgSnapshot {
@@ -18,10 +22,14 @@ pub struct OrgSnapshot {
     pub dataset: Dataset,
     pub report: RiskReport,
     pub hierarchy: Hierarchy,
+    /// Open deals by owner and their recent activities, for cutting recipient snapshots.
+    pub index: SnapshotIndex,
+    /// Every person, deal and account, for the validator; built by the first agent draft.
+    directory: OnceCell<Arc<Directory>>,
 }
 
 impl OrgSnapshot {
-    /// Runs the engine over `dataset` at `as_of`.
+    /// Runs the engine over `dataset` at `as_of` and indexes the result.
     pub fn compute(dataset: Dataset, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
         let settings = Settings::from_config(config);
         let report = {
@@ -29,7 +37,29 @@ impl OrgSnapshot {
             analyse(&index, &settings, as_of)
         };
         let hierarchy = Hierarchy::new(&dataset.people);
-        OrgSnapshot { as_of, dataset, report, hierarchy }
+        let index = SnapshotIndex::new(&dataset, &report);
+        OrgSnapshot { as_of, dataset, report, hierarchy, index, directory: OnceCell::new() }
+    }
+
+    /// `person`'s scoped snapshot, or `None` for a role that receives no draft.
+    pub fn recipient_snapshot(&self, person: &Person) -> Option<Snapshot> {
+        Snapshot::cut(&self.index, &self.dataset, &self.report, &self.hierarchy, person)
+    }
+
+    /// The validator's directory of this dataset, built once (off the async threads) and shared.
+    pub async fn directory(self: &Arc<Self>) -> Result<Arc<Directory>, JobError> {
+        let directory = self
+            .directory
+            .get_or_try_init(|| {
+                let snapshot = self.clone();
+                async move {
+                    tokio::task::spawn_blocking(move || Arc::new(Directory::from_dataset(&snapshot.dataset)))
+                        .await
+                        .map_err(|e| JobError::Transient(format!("building the validator directory failed: {e}")))
+                }
+            })
+            .await?;
+        Ok(directory.clone())
     }
 }
 

@@ -10,7 +10,9 @@ mod workflow;
 
 pub use audit::{record_config, verify, AuditBreak, AuditVerification};
 pub use policy::Policy;
-pub use workflow::{approve, edit, record_draft_in, reject, settle_delivery_in, sha256_hex, NewDraft, RecordedDraft};
+pub use workflow::{
+    approve, edit, may_review, record_draft_in, reject, settle_delivery_in, sha256_hex, NewDraft, RecordedDraft,
+};
 
 use crate::domain::Role;
 use crate::store::StoreError;

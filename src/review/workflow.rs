@@ -284,3 +284,15 @@ pub async fn reject(
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(ReviewRecord { state: REJECTED.to_owned(), ..draft })
 }
+
+/// Whether `reviewer` may decide on `draft` under its policy (its state aside).
+pub async fn may_review(
+    store: &Store,
+    config: &Config,
+    draft: &ReviewRecord,
+    reviewer: &str,
+) -> Result<bool, crate::store::StoreError> {
+    let person = store.find_person(reviewer).await?;
+    let recipient = store.find_person(&draft.recipient_id).await?;
+    Ok(authorise(&config.review, draft, reviewer, person.as_ref(), recipient.as_ref()).is_ok())
+}

@@ -179,4 +179,40 @@ impl Store {
             .await?;
         rows.iter().map(from_row).collect()
     }
+
+    /// Per (kind, status): drafts, model calls, prompt and completion tokens, and drafting time
+    /// in milliseconds, summed over every stored draft.
+    pub async fn draft_outcome_totals(&self) -> Result<Vec<DraftOutcomeTotals>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, status, COUNT(*), SUM(model_calls), SUM(prompt_tokens), SUM(completion_tokens), SUM(wall_ms) \
+             FROM drafts GROUP BY kind, status ORDER BY kind, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DraftOutcomeTotals {
+                    kind: row.try_get(0)?,
+                    status: row.try_get(1)?,
+                    drafts: row.try_get(2)?,
+                    model_calls: row.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
+                    prompt_tokens: row.try_get::<Option<i64>, _>(4)?.unwrap_or(0),
+                    completion_tokens: row.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
+                    wall_ms: row.try_get::<Option<i64>, _>(6)?.unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Totals over the stored drafts of one kind and outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftOutcomeTotals {
+    pub kind: String,
+    pub status: String,
+    pub drafts: i64,
+    pub model_calls: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub wall_ms: i64,
 }

@@ -1,26 +1,39 @@
-//! Loading what the risk engine reads, lean: on SQLite the two large tables (activities with
-//! their deal links, and deal history) are streamed through a native connection, and activity
-//! text the engine never reads (subjects, snippets, addresses, names) is left behind. Smaller
-//! tables load as usual. Other backends load the full dataset.
+//! Loading what the risk engine reads, compact ([`EngineData`]). On a SQLite file every table
+//! is read through native read-only connections (rusqlite, over the same SQLite library sqlx
+//! links), and the two large ones (activities with their deal links, deal history) go straight
+//! into the engine's columns on two threads: ids and values into shared buffers, deals and
+//! buyer contacts as positions, and the text the engine never reads (subjects, snippets,
+//! addresses, names, sources) left in the store. Other backends load the full dataset and
+//! convert it.
 
 use super::codec::{corrupt, parse_timestamp};
+use super::lean_tables::{each_row, optional_text, small_tables, text};
 use super::{Backend, Store, StoreError};
-use crate::domain::{
-    Activity, ActivityId, ActivityKind, DealField, DealHistory, DealId, DealLink, Direction, HistoryId, Participant,
-    ParticipantRole, Party, SourceName,
-};
+use crate::domain::{ActivityId, ActivityKind, DealField, DealId, Direction, HistoryId, ParticipantRole};
+use crate::features::input::{takes_part, ActivityRow, ActivityTable, HistoryEntry, HistoryTable, Positions};
+use crate::features::EngineData;
 use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
 use serde::Deserialize;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::sqlite::SqliteConnectOptions;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// The part of a stored participant the engine reads.
+/// The part of a stored participant the engine reads; addresses and names are skipped unread.
 #[derive(Deserialize)]
-struct LeanParticipant {
+struct LeanParticipant<'t> {
     role: ParticipantRole,
-    #[serde(default)]
-    party: Option<Party>,
+    #[serde(default, borrow)]
+    party: Option<LeanParty<'t>>,
+}
+
+/// [`crate::domain::Party`] with its id borrowed from the row where the JSON allows it.
+#[derive(Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+enum LeanParty<'t> {
+    Person(serde::de::IgnoredAny),
+    Contact(#[serde(borrow)] Cow<'t, str>),
 }
 
 /// Timestamps as the store writes them (`2026-11-21T07:30:00Z`), parsed without the general
@@ -42,118 +55,182 @@ fn timestamp(table: &'static str, id: &str, field: &'static str, text: &str) -> 
     }
 }
 
-/// Source names repeat row after row; parse each once and clone it.
-#[derive(Default)]
-struct SourceCache {
-    last: Option<SourceName>,
+/// Enum values in the spelling the store writes, matched without allocating; other spellings
+/// parse the forgiving way.
+fn kind(text: &str) -> Result<ActivityKind, String> {
+    [ActivityKind::Email, ActivityKind::Meeting, ActivityKind::Call, ActivityKind::Task, ActivityKind::Note]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+        .map_or_else(|| ActivityKind::from_str(text), Ok)
 }
 
-impl SourceCache {
-    fn get(&mut self, table: &'static str, id: &str, text: &str) -> Result<SourceName, StoreError> {
-        if let Some(source) = self.last.as_ref().filter(|s| s.as_str() == text) {
-            return Ok(source.clone());
+fn direction(text: &str) -> Result<Direction, String> {
+    [Direction::Inbound, Direction::Outbound, Direction::Internal]
+        .into_iter()
+        .find(|d| d.as_str() == text)
+        .map_or_else(|| Direction::from_str(text), Ok)
+}
+
+fn field(text: &str) -> Result<DealField, String> {
+    use DealField::*;
+    [Stage, Amount, CloseDate, ForecastCategory, Owner, NextStep]
+        .into_iter()
+        .find(|f| f.as_str() == text)
+        .map_or_else(|| DealField::from_str(text), Ok)
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let connection =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Each connection reads from one snapshot, whatever a writer commits meanwhile.
+    connection.execute_batch("BEGIN")?;
+    Ok(connection)
+}
+
+/// The largest rowid of `table`: its row count, near enough, for splitting the work.
+fn last_rowid(connection: &Connection, table: &str) -> Result<i64, StoreError> {
+    let sql = format!("SELECT coalesce(max(rowid), 0) FROM {table}");
+    Ok(connection.query_row(&sql, [], |row| row.get(0))?)
+}
+
+/// Deal history, straight into columns. Storage order: the index orders each deal's rows.
+fn read_history(connection: &Connection, positions: &Positions<'_>) -> Result<HistoryTable, StoreError> {
+    let mut history = HistoryTable::default();
+    let t = "deal_history";
+    let sql = "SELECT id, deal_id, field, old_value, new_value, changed_at FROM deal_history";
+    let mut last_deal: Option<(String, Option<u32>)> = None;
+    each_row(connection, sql, |row| {
+        let id = text(row, 0)?;
+        HistoryId::check(id).map_err(|e| corrupt(t, id, "id", e))?;
+        let deal_id = text(row, 1)?;
+        // A deal's rows usually come together: look its position up once.
+        let deal = match &last_deal {
+            Some((last, deal)) if last == deal_id => *deal,
+            _ => {
+                DealId::check(deal_id).map_err(|e| corrupt(t, id, "deal_id", e))?;
+                let deal = positions.deal(deal_id);
+                last_deal = Some((deal_id.to_owned(), deal));
+                deal
+            }
+        };
+        history.push(HistoryEntry {
+            id,
+            deal,
+            field: field(text(row, 2)?).map_err(|e| corrupt(t, id, "field", e))?,
+            old_value: optional_text(row, 3)?,
+            new_value: optional_text(row, 4)?,
+            changed_at: timestamp(t, id, "changed_at", text(row, 5)?)?,
+        });
+        Ok(())
+    })?;
+    Ok(history)
+}
+
+/// Activities with a rowid in `from..to`, in storage order (the index orders each deal's
+/// activities by time), with their links to known deals and the known buyer contacts taking
+/// part. One row per (activity, deal) link; an activity's rows are consecutive.
+fn read_activities(
+    connection: &Connection,
+    positions: &Positions<'_>,
+    (from, to): (i64, i64),
+) -> Result<ActivityTable, StoreError> {
+    let mut table = ActivityTable::default();
+    let t = "activities";
+    let sql = "SELECT a.rowid, a.id, a.kind, a.direction, a.occurred_at, a.participants, d.deal_id \
+               FROM activities a LEFT JOIN activity_deals d ON d.activity_id = a.id \
+               WHERE a.rowid >= ?1 AND a.rowid < ?2 ORDER BY a.rowid, d.deal_id";
+    let mut statement = connection.prepare(sql)?;
+    let mut rows = statement.query([from, to])?;
+    let mut current: Option<(i64, u32)> = None;
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(0)?;
+        let id = text(row, 1)?;
+        let position = match current {
+            Some((last, position)) if last == rowid => position,
+            _ => {
+                ActivityId::check(id).map_err(|e| corrupt(t, id, "id", e))?;
+                let kind = kind(text(row, 2)?).map_err(|e| corrupt(t, id, "kind", e))?;
+                let direction = direction(text(row, 3)?).map_err(|e| corrupt(t, id, "direction", e))?;
+                let occurred_at = timestamp(t, id, "occurred_at", text(row, 4)?)?;
+                let position = table.push(id, ActivityRow { occurred_at, kind, direction });
+                let participants: Vec<LeanParticipant<'_>> =
+                    serde_json::from_str(text(row, 5)?).map_err(|e| corrupt(t, id, "participants", e))?;
+                for participant in participants {
+                    if let (true, Some(LeanParty::Contact(contact))) =
+                        (takes_part(kind, direction, participant.role), &participant.party)
+                    {
+                        if let Some(contact) = positions.contact(contact) {
+                            table.takes_part.push((position, contact));
+                        }
+                    }
+                }
+                current = Some((rowid, position));
+                position
+            }
+        };
+        if let Some(deal_id) = optional_text(row, 6)? {
+            DealId::check(deal_id).map_err(|e| corrupt(t, id, "deal_id", e))?;
+            if let Some(deal) = positions.deal(deal_id) {
+                table.links.push((deal, position));
+            }
         }
-        let source = SourceName::parse(text).map_err(|e| corrupt(table, id, "source", e))?;
-        self.last = Some(source.clone());
-        Ok(source)
     }
+    Ok(table)
+}
+
+/// Reads everything the engine needs from the SQLite file at `path`: the small tables first
+/// (their positions are what links point at), then history and the first part of the
+/// activities on one thread and the rest of the activities on another.
+fn read_engine_data(path: &Path) -> Result<EngineData, StoreError> {
+    let first = open(path)?;
+    let second = open(path)?;
+    let data = small_tables(&first)?;
+    let (history_rows, last_activity) = (last_rowid(&first, "deal_history")?, last_rowid(&first, "activities")?);
+    // History rows cost about as much as activity rows; the thread reading history reads
+    // correspondingly fewer activities.
+    let split = ((last_activity + history_rows) / 2).clamp(0, last_activity);
+    let positions = Positions::new(&data);
+    let (history, (mut activities, later)) = std::thread::scope(|scope| {
+        let positions = &positions;
+        let other = scope.spawn(move || -> Result<_, StoreError> {
+            let history = read_history(&second, positions)?;
+            let later = read_activities(&second, positions, (split + 1, i64::MAX))?;
+            Ok((history, later))
+        });
+        let earlier = read_activities(&first, positions, (i64::MIN, split + 1));
+        let joined = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        joined.and_then(|(history, later)| Ok((history, (earlier?, later))))
+    })?;
+    drop(positions);
+    activities.append(later);
+    activities.shrink_to_fit();
+    let mut history = history;
+    history.shrink_to_fit();
+    Ok(EngineData { data, activities, history })
 }
 
 impl Store {
-    /// Everything the risk engine reads, with the large tables streamed and trimmed on SQLite.
-    /// Activities keep their ids, kinds, directions, times, deal links and the buyer contacts
-    /// taking part; their text stays in the store.
-    pub async fn load_engine_dataset(&self) -> Result<crate::domain::Dataset, StoreError> {
-        if self.backend != Backend::Sqlite {
-            return self.load_dataset().await;
+    /// Everything the risk engine reads, compact: natively and in parallel from a SQLite file,
+    /// else through the general load.
+    pub async fn load_engine_data(&self) -> Result<EngineData, StoreError> {
+        let Some(path) = self.sqlite_file() else {
+            return Ok(EngineData::from_dataset(self.load_dataset().await?));
+        };
+        match tokio::task::spawn_blocking(move || read_engine_data(&path)).await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => Err(StoreError::Unfinished(error.to_string())),
         }
-        let options = SqliteConnectOptions::from_str(&self.location)
-            .map_err(|source| StoreError::Connect { location: self.location.clone(), source })?
-            .read_only(true)
-            .log_statements(tracing::log::LevelFilter::Trace)
-            // Streaming every activity is slow by design; that is not worth a warning.
-            .log_slow_statements(tracing::log::LevelFilter::Debug, std::time::Duration::from_secs(2));
-        let mut connection = options
-            .connect()
-            .await
-            .map_err(|source| StoreError::Connect { location: self.location.clone(), source })?;
-        let mut data = super::lean_tables::small_tables(&mut connection).await?;
+    }
 
-        // Rows are mapped as they arrive, so only the trimmed records are ever held.
-        let decode = |error: StoreError| sqlx::Error::Decode(Box::new(error));
-        let mut sources = SourceCache::default();
-        let sql = "SELECT id, source, deal_id, field, old_value, new_value, changed_at FROM deal_history \
-                   ORDER BY deal_id, changed_at, id";
-        data.history = sqlx::query(sql)
-            .try_map(|row: SqliteRow| {
-                let id: &str = row.try_get(0)?;
-                let field: &str = row.try_get(3)?;
-                Ok(DealHistory {
-                    id: HistoryId::parse(id).map_err(|e| decode(corrupt("deal_history", id, "id", e)))?,
-                    source: sources.get("deal_history", id, row.try_get(1)?).map_err(decode)?,
-                    external_id: String::new(),
-                    deal_id: DealId::parse(row.try_get::<&str, _>(2)?)
-                        .map_err(|e| decode(corrupt("deal_history", id, "deal_id", e)))?,
-                    field: DealField::from_str(field).map_err(|e| decode(corrupt("deal_history", id, "field", e)))?,
-                    old_value: row.try_get::<Option<&str>, _>(4)?.map(str::to_owned),
-                    new_value: row.try_get::<Option<&str>, _>(5)?.map(str::to_owned),
-                    changed_at: timestamp("deal_history", id, "changed_at", row.try_get(6)?).map_err(decode)?,
-                })
-            })
-            .fetch_all(&mut connection)
-            .await?;
-
-        // One row per (activity, deal) link in storage order: sorting two million rows by time
-        // costs more than the whole read, and the index orders each deal's activities anyway.
-        // An activity's rows are consecutive and are folded into it afterwards.
-        let sql = "SELECT a.id, a.source, a.kind, a.direction, a.occurred_at, a.participants, d.deal_id, d.confidence \
-                   FROM activities a LEFT JOIN activity_deals d ON d.activity_id = a.id ORDER BY a.rowid, d.deal_id";
-        let mut activities: Vec<Activity> = sqlx::query(sql)
-            .try_map(|row: SqliteRow| {
-                let id: &str = row.try_get(0)?;
-                let fail = |field: &'static str, e: String| decode(corrupt("activities", id, field, e));
-                let deals = match row.try_get::<Option<&str>, _>(6)? {
-                    Some(deal) => vec![DealLink {
-                        deal_id: DealId::parse(deal).map_err(|e| fail("deal_id", e.to_string()))?,
-                        rule: String::new(),
-                        confidence: row.try_get(7)?,
-                    }],
-                    None => Vec::new(),
-                };
-                let participants: Vec<LeanParticipant> =
-                    serde_json::from_str(row.try_get(5)?).map_err(|e| fail("participants", e.to_string()))?;
-                Ok(Activity {
-                    id: ActivityId::parse(id).map_err(|e| fail("id", e.to_string()))?,
-                    source: sources.get("activities", id, row.try_get(1)?).map_err(decode)?,
-                    external_id: String::new(),
-                    kind: ActivityKind::from_str(row.try_get(2)?).map_err(|e| fail("kind", e))?,
-                    direction: Direction::from_str(row.try_get(3)?).map_err(|e| fail("direction", e))?,
-                    occurred_at: timestamp("activities", id, "occurred_at", row.try_get(4)?).map_err(decode)?,
-                    duration_minutes: None,
-                    subject: None,
-                    snippet: None,
-                    thread_id: None,
-                    participants: participants
-                        .into_iter()
-                        .filter(|p| matches!(p.party, Some(Party::Contact(_))))
-                        .map(|p| Participant { address: String::new(), name: None, role: p.role, party: p.party })
-                        .collect(),
-                    deals,
-                })
-            })
-            .fetch_all(&mut connection)
-            .await?;
-        activities.dedup_by(|later, earlier| {
-            let same = later.id == earlier.id;
-            if same {
-                earlier.deals.append(&mut later.deals);
-            }
-            same
-        });
-        data.activities = activities;
-        connection.close().await?;
-        data.activities.shrink_to_fit();
-        data.history.shrink_to_fit();
-        Ok(data)
+    /// The database file behind a SQLite store kept on disk.
+    fn sqlite_file(&self) -> Option<PathBuf> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let options = SqliteConnectOptions::from_str(&self.location).ok()?;
+        let path = options.get_filename();
+        path.is_file().then(|| path.to_path_buf())
     }
 }

@@ -64,22 +64,7 @@ impl Store {
             data.products.push(Product { name: row.try_get(1)?, family: row.try_get(2)?, list_price, key });
         }
 
-        for row in sqlx::query("SELECT id, source, external_id, name, emails, role, manager_id, timezone, team, region FROM people ORDER BY id").fetch_all(pool).await? {
-            let row_id: String = row.try_get(0)?;
-            let role: String = row.try_get(5)?;
-            data.people.push(Person {
-                source: source("people", &row_id, &row.try_get::<String, _>(1)?)?,
-                external_id: row.try_get(2)?,
-                name: row.try_get(3)?,
-                emails: parse_json("people", &row_id, "emails", &row.try_get::<String, _>(4)?)?,
-                role: Role::from_str(&role).map_err(|e| corrupt("people", &row_id, "role", e))?,
-                manager_id: row.try_get::<Option<String>, _>(6)?.map(|m| id("people", "manager_id", m, PersonId::parse)).transpose()?,
-                timezone: row.try_get(7)?,
-                team: row.try_get(8)?,
-                region: row.try_get(9)?,
-                id: id("people", "id", row_id, PersonId::parse)?,
-            });
-        }
+        data.people = self.load_people().await?;
 
         for row in
             sqlx::query("SELECT id, source, external_id, name, domains, segment, sector FROM accounts ORDER BY id")
@@ -139,6 +124,29 @@ impl Store {
             });
         }
         Ok(data)
+    }
+
+    /// Everyone in the organisation, by id: enough to build the reporting hierarchy and scopes.
+    pub async fn load_people(&self) -> Result<Vec<Person>, StoreError> {
+        let pool = &self.pool;
+        let mut people = Vec::new();
+        for row in sqlx::query("SELECT id, source, external_id, name, emails, role, manager_id, timezone, team, region FROM people ORDER BY id").fetch_all(pool).await? {
+            let row_id: String = row.try_get(0)?;
+            let role: String = row.try_get(5)?;
+            people.push(Person {
+                source: source("people", &row_id, &row.try_get::<String, _>(1)?)?,
+                external_id: row.try_get(2)?,
+                name: row.try_get(3)?,
+                emails: parse_json("people", &row_id, "emails", &row.try_get::<String, _>(4)?)?,
+                role: Role::from_str(&role).map_err(|e| corrupt("people", &row_id, "role", e))?,
+                manager_id: row.try_get::<Option<String>, _>(6)?.map(|m| id("people", "manager_id", m, PersonId::parse)).transpose()?,
+                timezone: row.try_get(7)?,
+                team: row.try_get(8)?,
+                region: row.try_get(9)?,
+                id: id("people", "id", row_id, PersonId::parse)?,
+            });
+        }
+        Ok(people)
     }
 
     async fn load_deals(&self, data: &mut Dataset) -> Result<(), StoreError> {

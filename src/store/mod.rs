@@ -1,11 +1,13 @@
 //! All SQL lives here. One portable schema (`migrations/`) on SQLite (embedded default, WAL)
 //! or Postgres, reached through sqlx's `Any` driver so every query is written once.
 
+mod access;
 mod audit;
 mod bulk;
 mod codec;
 mod comp;
 mod drafts;
+mod insight;
 mod jobs;
 mod lean;
 mod lean_tables;
@@ -17,10 +19,12 @@ mod stats;
 mod sync;
 mod write;
 
+pub use access::{FeedbackRecord, SessionRecord, TokenRecord, UserRecord};
 pub use audit::{chain_hash, AuditEntry, GENESIS_HASH};
 pub use bulk::Value;
 pub use comp::{StoredImprovementPlan, StoredStatement};
-pub use drafts::StoredDraft;
+pub use drafts::{DraftOutcomeTotals, StoredDraft};
+pub use insight::{ActivityLine, HistoryLine, SnapshotDeal, SnapshotSummary};
 pub use jobs::{instant, ClaimedJob, JobOutcome, JobRecord, JobTally, NewJob, RunRecord};
 pub use review::{Decision, DeliveryRecord, PersonRef, ReviewEdit, ReviewRecord};
 pub use snapshots::{report_hash, SimTruth, SnapshotCounts, StoredFlag, StoredSnapshot};
@@ -47,6 +51,11 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("stored row is corrupt: {table} {id}: {field}: {reason}")]
     Corrupt { table: &'static str, id: String, field: &'static str, reason: String },
+    /// From the native SQLite reads of the engine's load.
+    #[error("database error: {0}")]
+    Native(#[from] rusqlite::Error),
+    #[error("the database read stopped before it finished: {0}")]
+    Unfinished(String),
 }
 
 /// Which database engine is behind the pool.

@@ -172,6 +172,32 @@ impl Store {
         rows.iter().map(review).collect()
     }
 
+    /// Reviews addressed to any of `recipients`, oldest first, optionally only those in `state`.
+    pub async fn reviews_for(
+        &self,
+        recipients: &[String],
+        state: Option<&str>,
+    ) -> Result<Vec<ReviewRecord>, StoreError> {
+        let mut found = Vec::new();
+        // Bounded statements: a leader's scope can hold thousands of people.
+        for chunk in recipients.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {REVIEW_COLUMNS} FROM reviews WHERE ($1 IS NULL OR state = $1) AND recipient_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(state);
+            for recipient in chunk {
+                query = query.bind(recipient);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push(review(&row)?);
+            }
+        }
+        found.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.draft_id.cmp(&b.draft_id)));
+        Ok(found)
+    }
+
     /// Applies a decision; false when the draft is not in any of `decision.from`.
     pub async fn decide_review_in(&self, tx: &mut Transaction<'_, Any>, d: &Decision<'_>) -> Result<bool, StoreError> {
         let placeholders: Vec<String> = (0..d.from.len()).map(|i| format!("${}", i + 7)).collect();

@@ -2,12 +2,15 @@
 //! numbers, dates, evidence ids) and, to tell "out of scope" from "made up", the directory of
 //! everything that exists in the organisation.
 
+use super::names::{NameEntry, NameIndex, NameKind};
 use super::numbers::NumberPool;
+use super::quoted::QuotedRuns;
 use crate::agent::drafts::DraftKind;
 use crate::agent::snapshot::Snapshot;
 use crate::domain::{Dataset, Role};
 use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 /// Every person, deal and account in the organisation, whatever the scope.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +22,10 @@ pub struct Directory {
     /// The product catalogue's keys and names, for the check that no draft ties a product
     /// push to pay.
     pub products: Vec<String>,
+    /// `deals`, `accounts` and `people` by leading word, and those of their names that hold a
+    /// digit: built on first use, so the directory is not to change once it has validated a draft.
+    names: OnceLock<NameIndex<NameEntry>>,
+    digit_names: OnceLock<Vec<String>>,
 }
 
 impl Directory {
@@ -43,7 +50,45 @@ impl Directory {
         directory.ids.extend(data.contacts.iter().map(|c| c.id.to_string()));
         directory.ids.extend(data.activities.iter().map(|a| a.id.to_string()));
         directory.ids.extend(data.history.iter().map(|h| h.id.to_string()));
+        // Built here, where a run builds its directory off the async threads, not by a draft.
+        directory.names();
+        directory.digit_names();
         directory
+    }
+
+    /// The deal, account and people names holding a digit, longest first (then in text order):
+    /// they are blanked before a draft's numbers are read.
+    pub fn digit_names(&self) -> &[String] {
+        self.digit_names.get_or_init(|| {
+            let mut names: BTreeSet<&String> = self.deals.values().collect();
+            names.extend(self.accounts.iter());
+            names.extend(self.people.values());
+            let mut names: Vec<String> = names.into_iter().filter(|n| has_digit(n)).cloned().collect();
+            names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+            names
+        })
+    }
+
+    /// The names a draft could mention, indexed for [`NameIndex::candidates`].
+    pub fn names(&self) -> &NameIndex<NameEntry> {
+        self.names.get_or_init(|| {
+            let deals = self.deals.iter().map(|(id, name)| NameEntry {
+                kind: NameKind::Deal,
+                id: id.clone(),
+                name: name.clone(),
+            });
+            let accounts = self.accounts.iter().map(|name| NameEntry {
+                kind: NameKind::Account,
+                id: String::new(),
+                name: name.clone(),
+            });
+            let people = self.people.iter().map(|(id, name)| NameEntry {
+                kind: NameKind::Person,
+                id: id.clone(),
+                name: name.clone(),
+            });
+            NameIndex::new(deals.chain(accounts).chain(people).collect())
+        })
     }
 }
 
@@ -100,6 +145,13 @@ pub struct Facts {
     /// Literal strings blanked before numbers are read (names and labels with digits).
     pub masks: Vec<String>,
     pub flagged_deals: usize,
+    /// Built on first use from the fields above, which are not to change after it.
+    in_scope_names: OnceLock<NameIndex<String>>,
+    quoted_runs: OnceLock<QuotedRuns>,
+}
+
+fn has_digit(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit())
 }
 
 /// Lowercase words, for comparing text with quoted sources.
@@ -177,13 +229,37 @@ impl Facts {
             }
         }
         facts.pool = number_pool(snapshot);
-        let mut masks: BTreeSet<String> = directory.deals.values().cloned().collect();
-        masks.extend(directory.accounts.iter().cloned());
-        masks.extend(directory.people.values().cloned());
-        masks.insert(snapshot.ruleset_version.clone());
-        facts.masks = masks.into_iter().filter(|m| m.chars().any(|c| c.is_ascii_digit())).collect();
-        facts.masks.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        // The directory's names with digits, and the ruleset version in its place among them:
+        // longest first, then in text order.
+        facts.masks = directory.digit_names().to_vec();
+        let ruleset = &snapshot.ruleset_version;
+        if has_digit(ruleset) {
+            let order = |m: &String| (std::cmp::Reverse(m.len()), m.clone());
+            if let Err(at) = facts.masks.binary_search_by_key(&order(ruleset), order) {
+                facts.masks.insert(at, ruleset.clone());
+            }
+        }
         facts
+    }
+
+    /// The in-scope deal, win, account and people names, longest first, for blanking before the
+    /// directory's names are looked for.
+    pub fn in_scope_names(&self) -> &NameIndex<String> {
+        self.in_scope_names.get_or_init(|| {
+            let mut names: Vec<String> = self.deals.values().map(|d| d.name.clone()).collect();
+            names.extend(self.wins.values().map(|w| w.name.clone()));
+            names.extend(self.accounts.iter().cloned());
+            names.extend(self.people.values().cloned());
+            names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+            NameIndex::new(names)
+        })
+    }
+
+    /// The runs of `length` words in the quoted source text, fingerprinted once; `None` when
+    /// they were taken for another length.
+    pub fn quoted_runs(&self, length: usize) -> Option<&QuotedRuns> {
+        let runs = self.quoted_runs.get_or_init(|| QuotedRuns::new(&self.quoted_words, length));
+        (runs.length() == length).then_some(runs)
     }
 }
 

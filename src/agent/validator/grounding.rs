@@ -3,6 +3,7 @@
 //! one that exists nowhere is a grounding finding.
 
 use super::facts::{Directory, Facts};
+use super::names::NameKind;
 use super::numbers::{extract_dates, extract_numbers, fixed_regex, NumberKind};
 use super::{Finding, FindingCategory};
 use crate::agent::drafts::{Draft, WinNote};
@@ -262,41 +263,32 @@ fn check_text_with(
         remaining = pattern.replace_all(&remaining, " ").into_owned();
     }
     // In-scope names go first so a longer in-scope name never reads as a shorter one outside.
-    let mut in_scope: Vec<&str> = facts.deals.values().map(|d| d.name.as_str()).collect();
-    in_scope.extend(facts.wins.values().map(|w| w.name.as_str()));
-    in_scope.extend(facts.accounts.iter().map(String::as_str));
-    in_scope.extend(facts.people.values().map(String::as_str));
-    in_scope.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    for name in in_scope {
+    // Blanking only removes words, so names ruled out before it stay ruled out after.
+    for name in facts.in_scope_names().candidates(&remaining) {
         blank_name(&mut remaining, name);
     }
-    for (id, name) in &directory.deals {
-        if blank_name(&mut remaining, name) {
-            scope(
-                findings,
-                "out_of_scope_deal",
-                field,
-                format!("deal {name:?} ({id}) is outside the recipient's scope"),
-            );
+    // Only the names whose leading word is still in the text can be found in it.
+    for entry in directory.names().candidates(&remaining) {
+        if !blank_name(&mut remaining, &entry.name) {
+            continue;
         }
-    }
-    for name in &directory.accounts {
-        if blank_name(&mut remaining, name) {
-            scope(
-                findings,
-                "out_of_scope_account",
-                field,
-                format!("account {name:?} is outside the recipient's scope"),
-            );
-        }
-    }
-    for (id, name) in &directory.people {
-        if blank_name(&mut remaining, name) {
-            scope(findings, "out_of_scope_person", field, format!("{name} ({id}) is outside the recipient's scope"));
-        }
+        let (code, detail) = match entry.kind {
+            NameKind::Deal => {
+                ("out_of_scope_deal", format!("deal {:?} ({}) is outside the recipient's scope", entry.name, entry.id))
+            }
+            NameKind::Account => {
+                ("out_of_scope_account", format!("account {:?} is outside the recipient's scope", entry.name))
+            }
+            NameKind::Person => {
+                ("out_of_scope_person", format!("{} ({}) is outside the recipient's scope", entry.name, entry.id))
+            }
+        };
+        scope(findings, code, field, detail);
     }
     for mask in &facts.masks {
-        remaining = remaining.replace(mask.as_str(), " ");
+        if remaining.contains(mask.as_str()) {
+            remaining = remaining.replace(mask.as_str(), " ");
+        }
     }
     let (dates, rest) = extract_dates(&remaining);
     for (written, date) in dates {

@@ -6,7 +6,9 @@
 mod compliance;
 pub mod facts;
 mod grounding;
+pub mod names;
 pub mod numbers;
+pub mod quoted;
 mod structure;
 
 pub use facts::{Directory, Facts};

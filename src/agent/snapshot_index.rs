@@ -1,0 +1,110 @@
+//! What recipient snapshots are cut from, computed once per dataset and report: the open deals
+//! by owner, the last few activities of each open deal, and (on first use) the organisation's
+//! won deals for a manager's wins of the week. Cutting one recipient's snapshot from it costs
+//! what their scope holds, not a pass over every activity of the organisation, so a weekly run
+//! builds it once and shares it across all its drafts.
+
+use super::snapshot::{ActivityBrief, ACTIVITIES_PER_DEAL};
+use crate::comp::WonDeal;
+use crate::domain::{Activity, Dataset};
+use crate::features::{DealRisk, RiskReport};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
+
+/// Built from one dataset and the engine's report on it; every method must be given those same
+/// two, which is why [`crate::jobs::OrgSnapshot`] and the agent's weekly run keep them together.
+#[derive(Debug, Default)]
+pub struct SnapshotIndex {
+    /// Positions in `report.deals` of each owner's open deals, in report order.
+    deals_by_owner: HashMap<String, Vec<usize>>,
+    /// The most recent activities (at or before the report's `as_of`) of each indexed deal.
+    recent: HashMap<String, Vec<ActivityBrief>>,
+    /// Won deals up to the report's day, computed by the first manager's snapshot.
+    won: OnceLock<Vec<WonDeal>>,
+}
+
+impl SnapshotIndex {
+    /// Indexes every open deal of `report`: one pass over the activities.
+    pub fn new(dataset: &Dataset, report: &RiskReport) -> SnapshotIndex {
+        SnapshotIndex::over(dataset, report, report.deals.iter())
+    }
+
+    /// Indexes only `deals` (a single recipient's scope), with the same pass.
+    pub(super) fn over<'r>(
+        dataset: &Dataset,
+        report: &'r RiskReport,
+        deals: impl Iterator<Item = &'r DealRisk>,
+    ) -> SnapshotIndex {
+        let mut deals_by_owner: HashMap<String, Vec<usize>> = HashMap::new();
+        let wanted: HashSet<&str> = deals.map(|d| d.deal_id.as_str()).collect();
+        for (position, deal) in report.deals.iter().enumerate() {
+            if wanted.contains(deal.deal_id.as_str()) {
+                deals_by_owner.entry(deal.owner_id.clone()).or_default().push(position);
+            }
+        }
+        SnapshotIndex {
+            deals_by_owner,
+            recent: recent_activities(dataset, &wanted, report.as_of),
+            won: OnceLock::new(),
+        }
+    }
+
+    /// The open deals of the people `allows` lets through, in report order (by deal id).
+    pub(super) fn deals(&self, report: &RiskReport, allows: impl Fn(&str) -> bool) -> Vec<DealRisk> {
+        let mut positions: Vec<usize> = self
+            .deals_by_owner
+            .iter()
+            .filter(|(owner, _)| allows(owner))
+            .flat_map(|(_, positions)| positions.iter().copied())
+            .collect();
+        positions.sort_unstable();
+        positions.iter().filter_map(|&p| report.deals.get(p)).cloned().collect()
+    }
+
+    /// The last few activities of each of `deals`, grouped by deal id in ascending order.
+    pub(super) fn activities(&self, deals: &[DealRisk]) -> Vec<ActivityBrief> {
+        let ids: BTreeSet<&str> = deals.iter().map(|d| d.deal_id.as_str()).collect();
+        ids.into_iter().filter_map(|id| self.recent.get(id)).flatten().cloned().collect()
+    }
+
+    /// Won deals up to the end of the report's day, computed once.
+    pub(super) fn won(&self, dataset: &Dataset, report: &RiskReport) -> &[WonDeal] {
+        self.won.get_or_init(|| crate::comp::won_deals(dataset, report.as_of.date_naive()))
+    }
+}
+
+/// The last [`ACTIVITIES_PER_DEAL`] activities on each of `wanted`, newest first, one pass over
+/// the activity table.
+fn recent_activities(
+    dataset: &Dataset,
+    wanted: &HashSet<&str>,
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> HashMap<String, Vec<ActivityBrief>> {
+    let mut per_deal: HashMap<&str, Vec<&Activity>> = HashMap::new();
+    for activity in dataset.activities.iter().filter(|a| a.occurred_at <= as_of) {
+        for link in &activity.deals {
+            if let Some(deal) = wanted.get(link.deal_id.as_str()) {
+                per_deal.entry(deal).or_default().push(activity);
+            }
+        }
+    }
+    let mut out = HashMap::with_capacity(per_deal.len());
+    for (deal_id, mut activities) in per_deal {
+        activities.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then_with(|| a.id.cmp(&b.id)));
+        let briefs = activities
+            .into_iter()
+            .take(ACTIVITIES_PER_DEAL)
+            .map(|activity| ActivityBrief {
+                activity_id: activity.id.to_string(),
+                deal_id: deal_id.to_owned(),
+                occurred_on: activity.occurred_at.date_naive(),
+                kind: activity.kind.as_str().to_owned(),
+                direction: activity.direction.as_str().to_owned(),
+                subject: activity.subject.clone(),
+                snippet: activity.snippet.clone(),
+            })
+            .collect();
+        out.insert(deal_id.to_owned(), briefs);
+    }
+    out
+}

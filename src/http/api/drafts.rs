@@ -1,0 +1,414 @@
+//! `/api/v1/drafts`: the drafts a caller may read (their own, their team's, or the
+//! organisation's), each with its text, provenance, cited deals and their flags, edits and
+//! deliveries; and the review decisions and feedback on them. Decisions go through the review
+//! workflow, whose policy decides who may take them.
+
+use super::super::auth::Principal;
+use super::super::error::ApiError;
+use super::super::extract::{csrf_header, Body, Id, Params};
+use super::super::AppState;
+use super::insight::{flag_summaries, FlagSummary};
+use crate::agent::Draft;
+use crate::review::{self, ReviewError};
+use crate::store::{DeliveryRecord, FeedbackRecord, ReviewEdit, ReviewRecord};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::Utc;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftFilter {
+    /// drafted, approved, edited, rejected, delivered or failed.
+    pub state: Option<String>,
+    /// rep_nudge, manager_brief or forecast_memo.
+    pub kind: Option<String>,
+    /// ISO week, e.g. 2026-W47.
+    pub week: Option<String>,
+    pub recipient: Option<String>,
+    /// Only drafts the caller could approve now (state `drafted`, a policy that needs them).
+    pub to_review: Option<bool>,
+    /// At most this many (default 100, at most 500).
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DraftSummary {
+    pub id: String,
+    pub run_id: String,
+    pub week: String,
+    pub kind: String,
+    pub recipient_id: String,
+    pub recipient_name: String,
+    pub state: String,
+    pub policy: String,
+    pub subject: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub decided_by: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DraftList {
+    pub drafts: Vec<DraftSummary>,
+    /// How many match before `limit` and `offset`.
+    pub total: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CitedDeal {
+    pub deal_id: String,
+    /// Where in the structured draft it is named, e.g. `deals[0].deal_id`.
+    pub field: String,
+    /// The deal's flags in the run's snapshot (empty when the deal is not in it).
+    pub flags: Vec<FlagSummary>,
+    /// Ids the draft itself cites as evidence for this deal.
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DraftDetail {
+    #[serde(flatten)]
+    pub summary: DraftSummary,
+    /// The text to deliver (the reviewer's edit, if any).
+    pub body: String,
+    /// The text as drafted, never changed.
+    pub drafted_body: String,
+    pub decision_reason: Option<String>,
+    /// Provider, model, prompt and ruleset versions, inputs hash, fallback, validator tally.
+    pub provenance: serde_json::Value,
+    pub cited_deals: Vec<CitedDeal>,
+    pub edits: Vec<EditView>,
+    pub deliveries: Vec<DeliveryView>,
+    pub feedback: Vec<FeedbackView>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct EditView {
+    pub seq: i64,
+    pub editor: String,
+    pub edited_at: String,
+    pub reason: String,
+    /// Unified diff from the previous text.
+    pub diff: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DeliveryView {
+    pub channel: String,
+    pub state: String,
+    pub attempts: i64,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FeedbackView {
+    pub user_id: String,
+    pub rating: String,
+    pub comment: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditRequest {
+    /// The full new text.
+    pub body: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Useful,
+    NotUseful,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    pub rating: Rating,
+    pub comment: Option<String>,
+}
+
+fn summary(record: &ReviewRecord) -> DraftSummary {
+    DraftSummary {
+        id: record.draft_id.clone(),
+        run_id: record.run_id.clone(),
+        week: record.week.clone(),
+        kind: record.kind.clone(),
+        recipient_id: record.recipient_id.clone(),
+        recipient_name: record.recipient_name.clone(),
+        state: record.state.clone(),
+        policy: record.policy.clone(),
+        subject: record.subject.clone(),
+        created_at: record.created_at.clone(),
+        updated_at: record.updated_at.clone(),
+        decided_by: record.decided_by.clone(),
+    }
+}
+
+/// Whether the caller could decide on `record` now under its policy.
+async fn reviewable(state: &AppState, caller: &Principal, record: &ReviewRecord) -> bool {
+    record.state == review::DRAFTED
+        && review::may_review(&state.store, &state.config, record, caller.reviewer()).await.unwrap_or(false)
+}
+
+/// The drafts visible to `caller` that match `filter`, newest first.
+pub async fn visible_drafts(
+    state: &AppState,
+    caller: &Principal,
+    filter: &DraftFilter,
+) -> Result<Vec<ReviewRecord>, ApiError> {
+    let stored = match (caller.scope.members(), &filter.recipient) {
+        (_, Some(recipient)) if caller.sees_person(recipient) => {
+            state.store.reviews_for(std::slice::from_ref(recipient), filter.state.as_deref()).await?
+        }
+        (_, Some(_)) => Vec::new(),
+        (Some(members), None) => {
+            let members: Vec<String> = members.iter().cloned().collect();
+            state.store.reviews_for(&members, filter.state.as_deref()).await?
+        }
+        (None, None) => state.store.reviews(filter.state.as_deref(), None).await?,
+    };
+    let mut records: Vec<ReviewRecord> = stored
+        .into_iter()
+        .filter(|r| caller.sees_person(&r.recipient_id))
+        .filter(|r| filter.kind.as_deref().is_none_or(|k| r.kind == k))
+        .filter(|r| filter.week.as_deref().is_none_or(|w| r.week == w))
+        .filter(|r| filter.recipient.as_deref().is_none_or(|p| r.recipient_id == p))
+        .collect();
+    records.reverse();
+    if filter.to_review == Some(true) {
+        let mut waiting = Vec::new();
+        for record in records {
+            if reviewable(state, caller, &record).await {
+                waiting.push(record);
+            }
+        }
+        records = waiting;
+    }
+    Ok(records)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Principal,
+    Params(filter): Params<DraftFilter>,
+) -> Result<Json<DraftList>, ApiError> {
+    let records = visible_drafts(&state, &caller, &filter).await?;
+    let limit = filter.limit.unwrap_or(100).clamp(1, 500) as usize;
+    let offset = filter.offset.unwrap_or(0) as usize;
+    let drafts = records.iter().skip(offset).take(limit).map(summary).collect();
+    Ok(Json(DraftList { drafts, total: records.len() }))
+}
+
+/// The draft `id` if the caller may see it; otherwise not found, whether or not it exists.
+pub async fn visible_draft(state: &AppState, caller: &Principal, id: &str) -> Result<ReviewRecord, ApiError> {
+    match state.store.review(id).await? {
+        Some(record) if caller.sees_person(&record.recipient_id) => Ok(record),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+async fn cited_deals(state: &AppState, record: &ReviewRecord) -> Result<Vec<CitedDeal>, ApiError> {
+    let provenance: serde_json::Value = serde_json::from_str(&record.provenance).unwrap_or_default();
+    let Some(agent_id) = provenance.get("agent_draft_id").and_then(|v| v.as_str()) else { return Ok(Vec::new()) };
+    let Some(stored) = state.store.draft(agent_id).await? else { return Ok(Vec::new()) };
+    let Ok(draft) = serde_json::from_str::<Draft>(&stored.draft) else { return Ok(Vec::new()) };
+    let evidence_of = |deal_id: &str| -> Vec<String> {
+        match &draft {
+            Draft::RepNudge(nudge) => {
+                nudge.deals.iter().filter(|d| d.deal_id == deal_id).flat_map(|d| d.evidence.clone()).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let mut cited = Vec::new();
+    for (field, deal_id) in draft.deal_ids() {
+        let flags = match state.store.snapshot_deal(&record.run_id, deal_id).await? {
+            Some(deal) => flag_summaries(&deal.detail),
+            None => Vec::new(),
+        };
+        cited.push(CitedDeal { deal_id: deal_id.to_owned(), field, flags, evidence: evidence_of(deal_id) });
+    }
+    Ok(cited)
+}
+
+pub async fn detail(state: &AppState, record: ReviewRecord) -> Result<DraftDetail, ApiError> {
+    let cited = cited_deals(state, &record).await?;
+    let edits = state.store.review_edits(&record.draft_id).await?;
+    let deliveries = state.store.deliveries(&record.draft_id).await?;
+    let feedback = state.store.feedback(&record.draft_id).await?;
+    Ok(DraftDetail {
+        summary: summary(&record),
+        provenance: serde_json::from_str(&record.provenance).unwrap_or_default(),
+        body: record.body,
+        drafted_body: record.drafted_body,
+        decision_reason: record.decision_reason,
+        cited_deals: cited,
+        edits: edits.into_iter().map(edit_view).collect(),
+        deliveries: deliveries.into_iter().map(delivery_view).collect(),
+        feedback: feedback.into_iter().map(feedback_view).collect(),
+    })
+}
+
+fn edit_view(edit: ReviewEdit) -> EditView {
+    EditView { seq: edit.seq, editor: edit.editor, edited_at: edit.edited_at, reason: edit.reason, diff: edit.diff }
+}
+
+fn delivery_view(delivery: DeliveryRecord) -> DeliveryView {
+    // Targets (addresses, webhook URLs) are left out: a webhook URL is a credential.
+    DeliveryView {
+        channel: delivery.channel,
+        state: delivery.state,
+        attempts: delivery.attempts,
+        updated_at: delivery.updated_at,
+    }
+}
+
+fn feedback_view(feedback: FeedbackRecord) -> FeedbackView {
+    FeedbackView {
+        user_id: feedback.user_id,
+        rating: feedback.rating,
+        comment: feedback.comment,
+        created_at: feedback.created_at,
+    }
+}
+
+pub async fn get(State(state): State<AppState>, caller: Principal, Id(id): Id) -> Result<Json<DraftDetail>, ApiError> {
+    let record = visible_draft(&state, &caller, &id).await?;
+    Ok(Json(detail(&state, record).await?))
+}
+
+/// Review errors as API errors: a refusal by policy says so without naming who could decide.
+pub fn review_error(error: ReviewError) -> ApiError {
+    match error {
+        ReviewError::NotFound(_) => ApiError::NotFound,
+        ReviewError::WrongState { state, .. } => ApiError::Conflict(format!("the draft is {state}")),
+        ReviewError::NotAllowed { .. } => ApiError::Forbidden("the draft's review policy does not let you decide"),
+        ReviewError::ReasonRequired(action) => {
+            ApiError::bad_request("reason_required", format!("a reason is required to {action}"))
+        }
+        ReviewError::EmptyEdit => ApiError::bad_request("empty_edit", "the edited text is empty"),
+        ReviewError::Store(error) => ApiError::internal(error),
+    }
+}
+
+/// What a reviewer may send: every decision is one of these.
+#[derive(Debug)]
+pub enum Decision {
+    Approve { reason: Option<String> },
+    Edit { body: String, reason: String },
+    Reject { reason: String },
+}
+
+/// Applies `decision` to draft `id` as `caller`, after the scope check.
+pub async fn decide(
+    state: &AppState,
+    caller: &Principal,
+    id: &str,
+    decision: Decision,
+) -> Result<ReviewRecord, ApiError> {
+    visible_draft(state, caller, id).await?;
+    let (store, config, reviewer, now) = (&state.store, state.config.as_ref(), caller.reviewer(), Utc::now());
+    let result = match decision {
+        Decision::Approve { reason } => review::approve(store, config, id, reviewer, reason.as_deref(), now).await,
+        Decision::Edit { body, reason } => review::edit(store, config, id, reviewer, &body, &reason, now).await,
+        Decision::Reject { reason } => review::reject(store, config, id, reviewer, &reason, now).await,
+    };
+    result.map_err(review_error)
+}
+
+async fn respond(state: &AppState, record: ReviewRecord) -> Result<Json<DraftDetail>, ApiError> {
+    Ok(Json(detail(state, record).await?))
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Principal,
+    headers: HeaderMap,
+    Id(id): Id,
+    Body(request): Body<ApproveRequest>,
+) -> Result<Json<DraftDetail>, ApiError> {
+    caller.check_csrf(csrf_header(&headers))?;
+    let record = decide(&state, &caller, &id, Decision::Approve { reason: request.reason }).await?;
+    respond(&state, record).await
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    caller: Principal,
+    headers: HeaderMap,
+    Id(id): Id,
+    Body(request): Body<EditRequest>,
+) -> Result<Json<DraftDetail>, ApiError> {
+    caller.check_csrf(csrf_header(&headers))?;
+    let record = decide(&state, &caller, &id, Decision::Edit { body: request.body, reason: request.reason }).await?;
+    respond(&state, record).await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Principal,
+    headers: HeaderMap,
+    Id(id): Id,
+    Body(request): Body<RejectRequest>,
+) -> Result<Json<DraftDetail>, ApiError> {
+    caller.check_csrf(csrf_header(&headers))?;
+    let record = decide(&state, &caller, &id, Decision::Reject { reason: request.reason }).await?;
+    respond(&state, record).await
+}
+
+/// Records the caller's opinion of a draft they can see.
+pub async fn save_feedback(
+    state: &AppState,
+    caller: &Principal,
+    id: &str,
+    rating: Rating,
+    comment: Option<String>,
+) -> Result<(), ApiError> {
+    visible_draft(state, caller, id).await?;
+    let comment = comment.map(|c| c.trim().chars().take(2_000).collect::<String>()).filter(|c| !c.is_empty());
+    let rating = match rating {
+        Rating::Useful => "useful",
+        Rating::NotUseful => "not_useful",
+    };
+    let record = FeedbackRecord {
+        draft_id: id.to_owned(),
+        user_id: caller.user_id.clone(),
+        rating: rating.to_owned(),
+        comment,
+        created_at: crate::store::instant(&Utc::now()),
+    };
+    state.store.save_feedback(&record).await?;
+    Ok(())
+}
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    caller: Principal,
+    headers: HeaderMap,
+    Id(id): Id,
+    Body(request): Body<FeedbackRequest>,
+) -> Result<Json<DraftDetail>, ApiError> {
+    caller.check_csrf(csrf_header(&headers))?;
+    save_feedback(&state, &caller, &id, request.rating, request.comment).await?;
+    let record = visible_draft(&state, &caller, &id).await?;
+    respond(&state, record).await
+}

@@ -1,0 +1,376 @@
+//! The page shell and the small pieces every page is built from: the one HTML-escape helper
+//! (all text from sources, drafts and people goes through it), the layout with a navigation
+//! that offers only what the caller's role may open, URL path segments, and how money,
+//! percentages, dates and labels are written.
+
+use crate::domain::Currency;
+use crate::http::auth::{AccessRole, Principal};
+use std::fmt::Write as _;
+
+/// Text made safe for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// One path segment or query value, percent-encoded: ids may hold `:` or `/`, and a query
+/// value must not break out of its parameter.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// `/{section}/{id}`, ready for an `href` (percent-encoded, so nothing needs escaping).
+pub fn href(section: &str, id: &str) -> String {
+    format!("/{section}/{}", encode_component(id))
+}
+
+/// Which navigation entry a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Inbox,
+    Rep,
+    Team,
+    Forecast,
+    Other,
+}
+
+/// Where a rep's own scorecard is, when the caller has one.
+pub fn own_scorecard(viewer: &Principal) -> Option<&'static str> {
+    (viewer.role == AccessRole::Rep && viewer.person_id.is_some()).then_some("/reps/me")
+}
+
+/// The manager's own team, or the list of teams for the organisation-wide.
+pub fn team_link(viewer: &Principal) -> Option<(String, &'static str)> {
+    if viewer.sees_organisation() {
+        return Some(("/teams".to_owned(), "Teams"));
+    }
+    match (&viewer.person_id, viewer.role) {
+        (Some(person), AccessRole::Manager) => Some((href("teams", person), "My team")),
+        _ => None,
+    }
+}
+
+/// The forecast is for the organisation-wide and for managers (their team's share of it).
+pub fn sees_forecast(viewer: &Principal) -> bool {
+    viewer.sees_organisation() || viewer.role == AccessRole::Manager
+}
+
+fn nav(viewer: &Principal, active: Section) -> String {
+    let mut links: Vec<(String, &str, Section)> = vec![("/inbox".to_owned(), "Inbox", Section::Inbox)];
+    if let Some(path) = own_scorecard(viewer) {
+        links.push((path.to_owned(), "My scorecard", Section::Rep));
+    }
+    if let Some((path, label)) = team_link(viewer) {
+        links.push((path, label, Section::Team));
+    }
+    if sees_forecast(viewer) {
+        links.push(("/forecast".to_owned(), "Forecast", Section::Forecast));
+    }
+    let mut out = String::from("<nav class=\"nav\" aria-label=\"Main\"><ul>");
+    for (path, label, section) in links {
+        let current = if section == active { " aria-current=\"page\" class=\"current\"" } else { "" };
+        let _ = write!(out, "<li><a href=\"{}\"{current}>{}</a></li>", escape(&path), escape(label));
+    }
+    out.push_str("</ul></nav>");
+    let csrf = viewer.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or("");
+    let _ = write!(
+        out,
+        "<div class=\"who\"><span class=\"who-name\">{}</span><span class=\"who-role\">{}</span>\
+         <form method=\"post\" action=\"/logout\" class=\"signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button type=\"submit\" class=\"link\">Sign out</button></form></div>",
+        escape(&viewer.name),
+        escape(viewer.role.as_str()),
+        escape(csrf)
+    );
+    out
+}
+
+/// A whole document: head, header (with navigation when someone is signed in) and `body`.
+pub fn layout(title: &str, viewer: Option<&Principal>, active: Section, body: &str) -> String {
+    let header_nav = viewer.map(|v| nav(v, active)).unwrap_or_default();
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{} · Candor</title>\
+         <link rel=\"icon\" href=\"data:,\">\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+         <body><header class=\"top\"><a class=\"brand\" href=\"/inbox\"><span class=\"mark\" aria-hidden=\"true\"></span>Candor</a>\
+         {header_nav}</header><main class=\"main\">{body}</main>\
+         <footer class=\"foot\">Every figure here comes from the engine's rules; drafts cite it and never add to it.</footer>\
+         </body></html>\n",
+        escape(title)
+    )
+}
+
+/// The hidden field every form post carries.
+pub fn csrf_field(viewer: &Principal) -> String {
+    let token = viewer.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or("");
+    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(token))
+}
+
+fn symbol(code: &str) -> Option<&'static str> {
+    match code {
+        "GBP" => Some("£"),
+        "USD" => Some("$"),
+        "EUR" => Some("€"),
+        "JPY" => Some("¥"),
+        _ => None,
+    }
+}
+
+fn thousands(whole: u128) -> String {
+    let digits = whole.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Money for reading, not for accounting: `£1.2m`, `£45,300`, `−£800`, `CHF 2.5m`.
+pub fn money(minor: i64, currency: &str) -> String {
+    let exponent = Currency::parse(currency).map(|c| c.exponent()).unwrap_or(2);
+    let scale = 10u128.pow(exponent);
+    let magnitude = u128::from(minor.unsigned_abs());
+    let prefix = match symbol(currency) {
+        Some(sign) => sign.to_owned(),
+        None => format!("{} ", escape_code(currency)),
+    };
+    let sign = if minor < 0 { "−" } else { "" };
+    let whole = (magnitude + scale / 2) / scale;
+    let text = if whole >= 1_000_000_000 {
+        compact(magnitude, scale * 1_000_000_000, "bn")
+    } else if whole >= 1_000_000 {
+        compact(magnitude, scale * 1_000_000, "m")
+    } else {
+        thousands(whole)
+    };
+    format!("{sign}{prefix}{text}")
+}
+
+/// `magnitude / unit` with one decimal below 100 and none above, `.0` dropped.
+fn compact(magnitude: u128, unit: u128, suffix: &str) -> String {
+    let tenths = (magnitude * 10 + unit / 2) / unit;
+    if tenths >= 1_000 || tenths % 10 == 0 {
+        format!("{}{suffix}", thousands((tenths + 5) / 10))
+    } else {
+        format!("{}.{}{suffix}", tenths / 10, tenths % 10)
+    }
+}
+
+/// Currency codes come from stored records: keep only what a code can hold.
+fn escape_code(code: &str) -> String {
+    code.chars().filter(char::is_ascii_alphabetic).take(3).collect()
+}
+
+/// A share as a whole percentage; small but non-zero shares say so rather than round to 0.
+pub fn percent(share: f64) -> String {
+    if !share.is_finite() {
+        return "–".to_owned();
+    }
+    let pct = share * 100.0;
+    if pct > 0.0 && pct < 1.0 {
+        "<1%".to_owned()
+    } else if pct < 0.0 && pct > -1.0 {
+        "−<1%".to_owned()
+    } else if pct < 0.0 {
+        format!("−{:.0}%", -pct)
+    } else {
+        format!("{pct:.0}%")
+    }
+}
+
+/// `1.8×` for ratios such as pipeline coverage.
+pub fn times(ratio: f64) -> String {
+    if ratio.is_finite() {
+        format!("{ratio:.1}×")
+    } else {
+        "–".to_owned()
+    }
+}
+
+/// A stored date or timestamp as `16 Nov 2026`; anything unreadable is shown as it is.
+pub fn date(text: &str) -> String {
+    let day = text.get(..10).unwrap_or(text);
+    match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+        Ok(parsed) => parsed.format("%-d %b %Y").to_string(),
+        Err(_) => text.to_owned(),
+    }
+}
+
+/// A stored timestamp as `16 Nov 2026, 09:30 UTC`.
+pub fn datetime(text: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(parsed) => parsed.with_timezone(&chrono::Utc).format("%-d %b %Y, %H:%M UTC").to_string(),
+        Err(_) => date(text),
+    }
+}
+
+/// `no_recent_activity` → `No recent activity`.
+pub fn label(key: &str) -> String {
+    let spaced = key.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Only known severities become class names; anything else is shown neutral.
+pub fn severity_class(severity: &str) -> &'static str {
+    match severity {
+        "high" => "sev-high",
+        "warn" => "sev-warn",
+        "info" => "sev-info",
+        _ => "sev-none",
+    }
+}
+
+/// A small coloured label for a severity.
+pub fn severity_pill(severity: &str) -> String {
+    let text = match severity {
+        "high" => "High",
+        "warn" => "Watch",
+        "info" => "Note",
+        other => other,
+    };
+    format!("<span class=\"pill {}\">{}</span>", severity_class(severity), escape(text))
+}
+
+/// A draft's state as a pill; only known states become class names.
+pub fn state_pill(state: &str) -> String {
+    let class = match state {
+        "drafted" => "st-drafted",
+        "approved" | "edited" => "st-approved",
+        "delivered" => "st-delivered",
+        "rejected" | "failed" => "st-rejected",
+        _ => "st-other",
+    };
+    let text = match state {
+        "drafted" => "Waiting for review",
+        "approved" => "Approved",
+        "edited" => "Edited and approved",
+        "delivered" => "Delivered",
+        "rejected" => "Rejected",
+        "failed" => "Delivery failed",
+        other => other,
+    };
+    format!("<span class=\"pill {class}\">{}</span>", escape(text))
+}
+
+/// One deal in a list: severity, linked name, a line of facts and one of why on the left; a
+/// figure and a note under it on the right. Takes plain text (escaped here) but `pill` (HTML).
+pub struct DealRow<'a> {
+    pub pill: String,
+    pub deal_id: &'a str,
+    pub name: &'a str,
+    pub facts: String,
+    pub why: String,
+    pub figure: String,
+    pub figure_note: String,
+}
+
+pub fn deal_row(row: &DealRow<'_>) -> String {
+    let name = if row.name.is_empty() { row.deal_id } else { row.name };
+    let why = if row.why.is_empty() { String::new() } else { format!("<div class=\"why\">{}</div>", escape(&row.why)) };
+    format!(
+        "<li class=\"deal-row\"><div>{} <a class=\"deal-name\" href=\"{}\">{}</a><div class=\"small muted\">{}</div>{why}</div>\
+         <div class=\"deal-figs\"><span class=\"fig\">{}</span><span class=\"small muted\">{}</span></div></li>",
+        row.pill,
+        escape(&href("deals", row.deal_id)),
+        escape(name),
+        escape(&row.facts),
+        escape(&row.figure),
+        escape(&row.figure_note)
+    )
+}
+
+/// What a kind of draft is called on the page.
+pub fn kind_label(kind: &str) -> String {
+    match kind {
+        "rep_nudge" => "Coaching nudge".to_owned(),
+        "manager_brief" => "Intervention brief".to_owned(),
+        "forecast_memo" => "Forecast-risk memo".to_owned(),
+        other => label(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn escape_covers_markup_and_quotes() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn components_are_percent_encoded() {
+        assert_eq!(encode_component("deal:1/2 x"), "deal%3A1%2F2%20x");
+        assert_eq!(href("deals", "d-1"), "/deals/d-1");
+        assert_eq!(encode_component("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn money_reads_like_a_person_writes_it() {
+        assert_eq!(money(4_530_000, "GBP"), "£45,300");
+        assert_eq!(money(120_000_000, "GBP"), "£1.2m");
+        assert_eq!(money(200_000_000, "GBP"), "£2m");
+        assert_eq!(money(99_999_999, "USD"), "$1m");
+        assert_eq!(money(-80_000, "EUR"), "−€800");
+        assert_eq!(money(250_000_000, "CHF"), "CHF 2.5m");
+        assert_eq!(money(1_500, "JPY"), "¥1,500");
+        assert_eq!(money(0, "GBP"), "£0");
+        assert_eq!(money(345_000_000_000, "GBP"), "£3.5bn");
+        assert_eq!(money(i64::MIN, "<b>"), "−b 92,233,720bn");
+        assert_eq!(money(123_456_789_000, "GBP"), "£1.2bn");
+        assert_eq!(money(15_000_000_000, "GBP"), "£150m");
+    }
+
+    #[test]
+    fn percentages_and_dates() {
+        assert_eq!(percent(0.453), "45%");
+        assert_eq!(percent(0.004), "<1%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(-0.2), "−20%");
+        assert_eq!(percent(f64::NAN), "–");
+        assert_eq!(times(1.84), "1.8×");
+        assert_eq!(date("2026-11-16T00:00:00Z"), "16 Nov 2026");
+        assert_eq!(date("soon"), "soon");
+        assert_eq!(datetime("2026-11-16T09:30:00Z"), "16 Nov 2026, 09:30 UTC");
+        assert_eq!(label("no_recent_activity"), "No recent activity");
+    }
+
+    #[test]
+    fn pills_never_take_classes_from_data() {
+        assert!(severity_pill("x\" onclick=\"y").contains("sev-none"));
+        assert!(!severity_pill("x\" onclick=\"y").contains("\" onclick"));
+        assert!(state_pill("<b>").contains("&lt;b&gt;"));
+    }
+}
