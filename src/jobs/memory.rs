@@ -9,7 +9,7 @@ use super::pipeline::Pipeline;
 use super::snapshot::OrgSnapshot;
 use crate::agent::Draft;
 use crate::features::Settings;
-use crate::memory::coaching::{self, deal_states, DeliveredDraft};
+use crate::memory::coaching::{self, DeliveredDraft};
 use crate::memory::collections::COACHING;
 use crate::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
 use crate::memory::store::Condition;
@@ -52,17 +52,16 @@ impl Pipeline {
         // The deals as they stood at the run's data date are what the advice was about, and that
         // date (not the wall clock) is the timeline later snapshots observe outcomes on.
         let snapshot = self.snapshots.get(&self.store, &self.config, as_of).await.map_err(|e| e.to_string())?;
-        let states = deal_states(&snapshot.dataset);
+        let states = snapshot.deal_states();
         let delivered =
-            DeliveredDraft::from_draft(&draft.draft_id, &draft.recipient_id, as_of.date_naive(), &typed, &states);
+            DeliveredDraft::from_draft(&draft.draft_id, &draft.recipient_id, as_of.date_naive(), &typed, states);
         coaching::index_delivered(memory, &delivered).await.map(Some).map_err(|e| e.to_string())
     }
 
     /// Attaches what happened to the coached deals as of `snapshot`; logs and returns on failure.
     pub(super) async fn attach_outcomes(&self, snapshot: &OrgSnapshot) {
         let Some(memory) = self.memory.as_deref() else { return };
-        let states = deal_states(&snapshot.dataset);
-        match coaching::attach_outcomes(memory, &states, snapshot.as_of.date_naive()).await {
+        match coaching::attach_outcomes(memory, snapshot.deal_states(), snapshot.as_of.date_naive()).await {
             Ok(updated) => tracing::debug!(updated, "coaching outcomes attached"),
             Err(error) => tracing::warn!(%error, "coaching outcomes not attached"),
         }

@@ -118,6 +118,7 @@ impl Worker {
     /// Runs one claimed attempt to its end.
     pub async fn execute(&self, job: ClaimedJob) {
         let heartbeat = self.heartbeat(&job);
+        let started = std::time::Instant::now();
         let outcome = if job.attempt > job.max_attempts {
             Err(JobError::Fatal(format!(
                 "gave up after {} attempts; the last one stopped without finishing",
@@ -127,6 +128,14 @@ impl Worker {
             self.pipeline.execute(&job, &self.owner).await
         };
         heartbeat.abort();
+        tracing::debug!(
+            job = %job.id,
+            kind = %job.kind,
+            attempt = job.attempt,
+            ok = outcome.is_ok(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "job attempt ended"
+        );
         let settled = match outcome {
             Ok(()) => Ok(()),
             Err(JobError::LeaseLost) => {

@@ -10,6 +10,7 @@ use crate::agent::{Snapshot, SnapshotIndex};
 use crate::config::Config;
 use crate::domain::{Dataset, Hierarchy, Person};
 use crate::features::{analyse, Index, RiskReport, Settings};
+use crate::memory::coaching::{deal_states, DealState};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -26,6 +27,8 @@ pub struct OrgSnapshot {
     pub index: SnapshotIndex,
     /// Every person, deal and account, for the validator; built by the first agent draft.
     directory: OnceCell<Arc<Directory>>,
+    /// Every deal's state, for coaching memory; built by the first delivery that needs it.
+    deal_states: std::sync::OnceLock<BTreeMap<String, DealState>>,
 }
 
 impl OrgSnapshot {
@@ -38,12 +41,26 @@ impl OrgSnapshot {
         };
         let hierarchy = Hierarchy::new(&dataset.people);
         let index = SnapshotIndex::new(&dataset, &report);
-        OrgSnapshot { as_of, dataset, report, hierarchy, index, directory: OnceCell::new() }
+        OrgSnapshot {
+            as_of,
+            dataset,
+            report,
+            hierarchy,
+            index,
+            directory: OnceCell::new(),
+            deal_states: std::sync::OnceLock::new(),
+        }
     }
 
     /// `person`'s scoped snapshot, or `None` for a role that receives no draft.
     pub fn recipient_snapshot(&self, person: &Person) -> Option<Snapshot> {
         Snapshot::cut(&self.index, &self.dataset, &self.report, &self.hierarchy, person)
+    }
+
+    /// Every deal's state by id, computed once per snapshot: each delivery indexed into
+    /// coaching memory reads the deals it advised on from here.
+    pub fn deal_states(&self) -> &BTreeMap<String, DealState> {
+        self.deal_states.get_or_init(|| deal_states(&self.dataset))
     }
 
     /// The validator's directory of this dataset, built once (off the async threads) and shared.
@@ -84,11 +101,20 @@ impl SnapshotCache {
         if let Some(found) = entries.get(&as_of) {
             return Ok(found.clone());
         }
+        let started = std::time::Instant::now();
         let dataset = store.load_dataset().await?;
+        let loaded_ms = started.elapsed().as_millis() as u64;
         let config = config.clone();
         let snapshot = tokio::task::spawn_blocking(move || OrgSnapshot::compute(dataset, &config, as_of))
             .await
             .map_err(|e| JobError::Fatal(format!("computing the snapshot failed: {e}")))?;
+        tracing::info!(
+            %as_of,
+            loaded_ms,
+            computed_ms = started.elapsed().as_millis() as u64 - loaded_ms,
+            open_deals = snapshot.report.deals.len(),
+            "organisation snapshot ready"
+        );
         let snapshot = Arc::new(snapshot);
         while entries.len() >= KEEP {
             let Some(oldest) = entries.keys().next().copied() else { break };
