@@ -7,7 +7,8 @@
 use super::snapshot::{ActivityBrief, ACTIVITIES_PER_DEAL};
 use crate::comp::WonDeal;
 use crate::domain::{Activity, Dataset};
-use crate::features::{DealRisk, RiskReport};
+use crate::features::input::ActivityRow;
+use crate::features::{DealRisk, Index, RiskReport};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -35,17 +36,65 @@ impl SnapshotIndex {
         report: &'r RiskReport,
         deals: impl Iterator<Item = &'r DealRisk>,
     ) -> SnapshotIndex {
-        let mut deals_by_owner: HashMap<String, Vec<usize>> = HashMap::new();
         let wanted: HashSet<&str> = deals.map(|d| d.deal_id.as_str()).collect();
-        for (position, deal) in report.deals.iter().enumerate() {
-            if wanted.contains(deal.deal_id.as_str()) {
-                deals_by_owner.entry(deal.owner_id.clone()).or_default().push(position);
-            }
-        }
         SnapshotIndex {
-            deals_by_owner,
+            deals_by_owner: deals_by_owner(report, &wanted),
             recent: recent_activities(dataset, &wanted, report.as_of),
             won: OnceLock::new(),
+        }
+    }
+
+    /// Indexes every open deal of `report` from the engine's own index (built from the same
+    /// data), which knows each deal's activities but not their text: the subjects and snippets
+    /// are empty until [`SnapshotIndex::fill_texts`] brings them from the store.
+    pub fn from_engine_index(index: &Index<'_>, report: &RiskReport) -> SnapshotIndex {
+        let wanted: HashSet<&str> = report.deals.iter().map(|d| d.deal_id.as_str()).collect();
+        let mut recent = HashMap::with_capacity(report.deals.len());
+        for deal in &report.deals {
+            let Some(position) = index.deal_position(&deal.deal_id) else { continue };
+            let mut seen: Vec<(ActivityRow, &str)> = index
+                .activities_of(position)
+                .iter()
+                .filter_map(|&a| Some((index.activity(a)?, index.activity_id(a)?)))
+                .filter(|(row, _)| row.occurred_at <= report.as_of)
+                .collect();
+            // Newest first, ties by id: the order `recent_activities` gives.
+            seen.sort_by(|a, b| b.0.occurred_at.cmp(&a.0.occurred_at).then_with(|| a.1.cmp(b.1)));
+            seen.dedup_by(|a, b| a.1 == b.1);
+            let briefs: Vec<ActivityBrief> = seen
+                .into_iter()
+                .take(ACTIVITIES_PER_DEAL)
+                .map(|(row, id)| ActivityBrief {
+                    activity_id: id.to_owned(),
+                    deal_id: deal.deal_id.clone(),
+                    occurred_on: row.occurred_at.date_naive(),
+                    kind: row.kind.as_str().to_owned(),
+                    direction: row.direction.as_str().to_owned(),
+                    subject: None,
+                    snippet: None,
+                })
+                .collect();
+            if !briefs.is_empty() {
+                recent.insert(deal.deal_id.clone(), briefs);
+            }
+        }
+        SnapshotIndex { deals_by_owner: deals_by_owner(report, &wanted), recent, won: OnceLock::new() }
+    }
+
+    /// Every activity id the index keeps, sorted and without repeats.
+    pub fn activity_ids(&self) -> Vec<String> {
+        let ids: BTreeSet<&str> = self.recent.values().flatten().map(|a| a.activity_id.as_str()).collect();
+        ids.into_iter().map(str::to_owned).collect()
+    }
+
+    /// Sets each kept activity's subject and snippet from `text_of` (`None`: the activity is
+    /// gone from the store, and keeps no text).
+    pub fn fill_texts(&mut self, text_of: impl Fn(&str) -> Option<(Option<String>, Option<String>)>) {
+        for brief in self.recent.values_mut().flatten() {
+            if let Some((subject, snippet)) = text_of(&brief.activity_id) {
+                brief.subject = subject;
+                brief.snippet = snippet;
+            }
         }
     }
 
@@ -71,6 +120,17 @@ impl SnapshotIndex {
     pub(super) fn won(&self, dataset: &Dataset, report: &RiskReport) -> &[WonDeal] {
         self.won.get_or_init(|| crate::comp::won_deals(dataset, report.as_of.date_naive()))
     }
+}
+
+/// Positions in `report.deals` of the `wanted` deals, by owner.
+fn deals_by_owner(report: &RiskReport, wanted: &HashSet<&str>) -> HashMap<String, Vec<usize>> {
+    let mut by_owner: HashMap<String, Vec<usize>> = HashMap::new();
+    for (position, deal) in report.deals.iter().enumerate() {
+        if wanted.contains(deal.deal_id.as_str()) {
+            by_owner.entry(deal.owner_id.clone()).or_default().push(position);
+        }
+    }
+    by_owner
 }
 
 /// The last [`ACTIVITIES_PER_DEAL`] activities on each of `wanted`, newest first, one pass over

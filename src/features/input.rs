@@ -213,7 +213,8 @@ impl HistoryTable {
 /// Everything the engine reads, compact. Build the index with [`super::Index::from_engine`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngineData {
-    /// Every table but activities and deal history, which stay empty here.
+    /// Every table but activities (always empty here) and deal history (empty unless a loader
+    /// was asked for its domain records too; the engine reads only `history`).
     pub data: Dataset,
     pub activities: ActivityTable,
     pub history: HistoryTable,

@@ -62,7 +62,7 @@ impl Drafter for AgentDrafter {
                     .load_comp_events()
                     .await
                     .map_err(|e| DraftError::Transient(format!("loading compliance events: {e}")))?;
-                self.setup.attach_pay(&org.dataset, &events, &mut snapshot);
+                self.setup.attach_pay(org.dataset(), &events, &mut snapshot);
             }
             let directory = org.directory().await.map_err(|e| DraftError::Transient(e.to_string()))?;
             let run_key = format!("weekly:{}", request.week);

@@ -8,7 +8,7 @@
 use super::pipeline::Pipeline;
 use super::snapshot::OrgSnapshot;
 use crate::agent::Draft;
-use crate::features::Settings;
+use crate::features::{Index, Settings};
 use crate::memory::coaching::{self, DeliveredDraft};
 use crate::memory::collections::COACHING;
 use crate::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
@@ -84,7 +84,7 @@ impl Pipeline {
         memory: &Memory,
         snapshot: &Arc<OrgSnapshot>,
     ) -> Result<(usize, usize), String> {
-        let pending = deals::pending_narratives(memory, &snapshot.dataset, snapshot.as_of, RUN_SAMPLES, RUN_STEP_DAYS)
+        let pending = deals::pending_narratives(memory, snapshot.dataset(), snapshot.as_of, RUN_SAMPLES, RUN_STEP_DAYS)
             .await
             .map_err(|e| e.to_string())?;
         if pending.is_empty() {
@@ -93,7 +93,8 @@ impl Pipeline {
         let settings = Settings::from_config(&self.config);
         let shared = snapshot.clone();
         let narratives = tokio::task::spawn_blocking(move || {
-            deals::build_narratives(&shared.dataset, &settings, shared.as_of, RUN_SAMPLES, RUN_STEP_DAYS)
+            let index = Index::from_engine(&shared.engine);
+            deals::narratives_from(&index, &settings, shared.as_of, RUN_SAMPLES, RUN_STEP_DAYS)
         })
         .await
         .map_err(|e| format!("building narratives: {e}"))?;

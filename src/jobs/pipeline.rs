@@ -278,7 +278,7 @@ impl Pipeline {
             "as_of": instant(&snapshot.as_of),
             "ruleset_version": report.ruleset_version,
             "period": report.period,
-            "people": snapshot.dataset.people.len(),
+            "people": snapshot.dataset().people.len(),
             "open_deals": report.deals.len(),
             "flagged_deals": report.deals.iter().filter(|d| !d.flags.is_empty()).count(),
         })
@@ -307,7 +307,7 @@ impl Pipeline {
             .ok_or_else(|| JobError::Fatal(format!("unknown selection {:?}", payload.selection)))?;
         let snapshot = self.snapshots.get(&self.store, &self.config, payload.as_of).await?;
         let recipients: Vec<_> = snapshot
-            .dataset
+            .dataset()
             .people
             .iter()
             .filter_map(|person| Some((DraftKind::for_role(person.role)?, person)))

@@ -1,26 +1,29 @@
-//! The organisation's snapshot at a run's data date: the dataset, the engine's report, the
-//! manager tree and what every recipient's scoped snapshot is cut from. Computing it is
-//! deterministic, so a worker that restarts computes the same one again; the cache makes every
-//! step and draft of a run share one, so a thousand drafts cost one engine pass, one index of
-//! the activities and one validator directory, not one each.
+//! The organisation's snapshot at a run's data date: the engine's compact input, the engine's
+//! report, the manager tree and what every recipient's scoped snapshot is cut from. Computing
+//! it is deterministic, so a worker that restarts computes the same one again; the cache makes
+//! every step and draft of a run share one, so a thousand drafts cost one engine pass, one
+//! index of the activities and one validator directory, not one each. Activities stay compact:
+//! only the few recent ones each open deal shows a drafter carry their text, read by id.
 
 use super::JobError;
 use crate::agent::validator::Directory;
 use crate::agent::{Snapshot, SnapshotIndex};
 use crate::config::Config;
 use crate::domain::{Dataset, Hierarchy, Person};
-use crate::features::{analyse, Index, RiskReport, Settings};
+use crate::features::{analyse, EngineData, Index, RiskReport, Settings};
 use crate::memory::coaching::{deal_states, DealState};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::{Mutex, OnceCell};
 
 #[derive(Debug)]
 pub struct OrgSnapshot {
     pub as_of: DateTime<Utc>,
-    pub dataset: Dataset,
+    /// What the engine ran on: the small tables and the deal history as records in `data`,
+    /// activities and history as the engine's columns.
+    pub engine: EngineData,
     pub report: RiskReport,
     pub hierarchy: Hierarchy,
     /// Open deals by owner and their recent activities, for cutting recipient snapshots.
@@ -32,18 +35,33 @@ pub struct OrgSnapshot {
 }
 
 impl OrgSnapshot {
-    /// Runs the engine over `dataset` at `as_of` and indexes the result.
+    /// Runs the engine over `dataset` at `as_of` and indexes the result, activity text
+    /// included.
     pub fn compute(dataset: Dataset, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
+        let texts: HashMap<String, (Option<String>, Option<String>)> =
+            dataset.activities.iter().map(|a| (a.id.to_string(), (a.subject.clone(), a.snippet.clone()))).collect();
+        let history = dataset.history.clone();
+        let mut engine = EngineData::from_dataset(dataset);
+        engine.data.history = history;
+        let mut snapshot = OrgSnapshot::from_engine(engine, config, as_of);
+        snapshot.index.fill_texts(|id| texts.get(id).cloned());
+        snapshot
+    }
+
+    /// Runs the engine over `engine` at `as_of` and indexes the result. The recent activities
+    /// carry no text until [`OrgSnapshot::fill_texts`].
+    pub fn from_engine(engine: EngineData, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
         let settings = Settings::from_config(config);
-        let report = {
-            let index = Index::new(&dataset);
-            analyse(&index, &settings, as_of)
+        let (report, index) = {
+            let engine_index = Index::from_engine(&engine);
+            let report = analyse(&engine_index, &settings, as_of);
+            let index = SnapshotIndex::from_engine_index(&engine_index, &report);
+            (report, index)
         };
-        let hierarchy = Hierarchy::new(&dataset.people);
-        let index = SnapshotIndex::new(&dataset, &report);
+        let hierarchy = Hierarchy::new(&engine.data.people);
         OrgSnapshot {
             as_of,
-            dataset,
+            engine,
             report,
             hierarchy,
             index,
@@ -52,15 +70,27 @@ impl OrgSnapshot {
         }
     }
 
+    /// Reads the subject and snippet of every activity the index keeps from `store`.
+    pub async fn fill_texts(&mut self, store: &Store) -> Result<(), JobError> {
+        let texts = store.activity_texts(&self.index.activity_ids()).await?;
+        self.index.fill_texts(|id| texts.get(id).map(|t| (t.subject.clone(), t.snippet.clone())));
+        Ok(())
+    }
+
+    /// The people, accounts, contacts, deals and deal history (activities live in `engine`).
+    pub fn dataset(&self) -> &Dataset {
+        &self.engine.data
+    }
+
     /// `person`'s scoped snapshot, or `None` for a role that receives no draft.
     pub fn recipient_snapshot(&self, person: &Person) -> Option<Snapshot> {
-        Snapshot::cut(&self.index, &self.dataset, &self.report, &self.hierarchy, person)
+        Snapshot::cut(&self.index, self.dataset(), &self.report, &self.hierarchy, person)
     }
 
     /// Every deal's state by id, computed once per snapshot: each delivery indexed into
     /// coaching memory reads the deals it advised on from here.
     pub fn deal_states(&self) -> &BTreeMap<String, DealState> {
-        self.deal_states.get_or_init(|| deal_states(&self.dataset))
+        self.deal_states.get_or_init(|| deal_states(self.dataset()))
     }
 
     /// The validator's directory of this dataset, built once (off the async threads) and shared.
@@ -70,7 +100,7 @@ impl OrgSnapshot {
             .get_or_try_init(|| {
                 let snapshot = self.clone();
                 async move {
-                    tokio::task::spawn_blocking(move || Arc::new(Directory::from_dataset(&snapshot.dataset)))
+                    tokio::task::spawn_blocking(move || Arc::new(Directory::from_engine(&snapshot.engine)))
                         .await
                         .map_err(|e| JobError::Transient(format!("building the validator directory failed: {e}")))
                 }
@@ -102,16 +132,19 @@ impl SnapshotCache {
             return Ok(found.clone());
         }
         let started = std::time::Instant::now();
-        let dataset = store.load_dataset().await?;
+        let engine = store.load_engine_data_with_history().await?;
         let loaded_ms = started.elapsed().as_millis() as u64;
         let config = config.clone();
-        let snapshot = tokio::task::spawn_blocking(move || OrgSnapshot::compute(dataset, &config, as_of))
+        let mut snapshot = tokio::task::spawn_blocking(move || OrgSnapshot::from_engine(engine, &config, as_of))
             .await
             .map_err(|e| JobError::Fatal(format!("computing the snapshot failed: {e}")))?;
+        let computed_ms = started.elapsed().as_millis() as u64 - loaded_ms;
+        snapshot.fill_texts(store).await?;
         tracing::info!(
             %as_of,
             loaded_ms,
-            computed_ms = started.elapsed().as_millis() as u64 - loaded_ms,
+            computed_ms,
+            texts_ms = started.elapsed().as_millis() as u64 - loaded_ms - computed_ms,
             open_deals = snapshot.report.deals.len(),
             "organisation snapshot ready"
         );
@@ -122,5 +155,69 @@ impl SnapshotCache {
         }
         entries.insert(as_of, snapshot.clone());
         Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::sim::{self, SimParams};
+    use chrono::NaiveDate;
+
+    fn org() -> sim::SimOrg {
+        let config = Config::default();
+        sim::generate(&SimParams {
+            seed: 11,
+            leaders: 1,
+            managers: 2,
+            reps: 8,
+            months_of_history: config.sim.months_of_history,
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 16).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc(),
+            org_domain: "northbridge-fs.example".into(),
+            fiscal_year_start_month: 1,
+        })
+    }
+
+    /// The run's compact snapshot must cut every recipient exactly the snapshot the full
+    /// records give: the same report, deals, recent activities (text included) and wins.
+    #[test]
+    fn the_compact_snapshot_cuts_what_the_full_records_cut() {
+        let org = org();
+        let config = Config::default();
+        let as_of = org.params.as_of;
+        let compact = OrgSnapshot::compute(org.dataset.clone(), &config, as_of);
+        let report = analyse(&Index::new(&org.dataset), &Settings::from_config(&config), as_of);
+        assert_eq!(compact.report, report);
+        let full = SnapshotIndex::new(&org.dataset, &report);
+        let hierarchy = Hierarchy::new(&org.dataset.people);
+        let mut with_activities = 0;
+        for person in &org.dataset.people {
+            let expected = Snapshot::cut(&full, &org.dataset, &report, &hierarchy, person);
+            let cut = compact.recipient_snapshot(person);
+            with_activities +=
+                usize::from(cut.as_ref().is_some_and(|s| s.activities.iter().any(|a| a.subject.is_some())));
+            assert_eq!(cut, expected, "{}", person.id);
+        }
+        assert!(with_activities > 0, "the recipients' snapshots quote activity text");
+    }
+
+    #[test]
+    fn the_compact_directory_knows_every_record_and_evidence_row() {
+        let org = org();
+        let compact = OrgSnapshot::compute(org.dataset.clone(), &Config::default(), org.params.as_of);
+        let directory = Directory::from_engine(&compact.engine);
+        let full = Directory::from_dataset(&org.dataset);
+        assert_eq!(directory.ids, full.ids);
+        for id in org
+            .dataset
+            .activities
+            .iter()
+            .map(|a| a.id.as_str())
+            .chain(org.dataset.history.iter().map(|h| h.id.as_str()))
+        {
+            assert!(directory.knows(id) && full.knows(id), "{id}");
+        }
+        assert!(!directory.knows("sim:deal-999999-a001"));
     }
 }

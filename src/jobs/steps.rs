@@ -28,7 +28,7 @@ impl Pipeline {
         }
         let snapshot = self.snapshots.get(&self.store, &self.config, payload.as_of).await?;
         let recipient = snapshot
-            .dataset
+            .dataset()
             .people
             .iter()
             .find(|p| p.id.as_str() == recipient_id)

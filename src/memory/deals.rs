@@ -137,11 +137,23 @@ pub fn build_narratives(
     samples: u32,
     step_days: i64,
 ) -> Vec<Narrative> {
-    let index = Index::new(dataset);
+    narratives_from(&Index::new(dataset), settings, as_of, samples, step_days)
+}
+
+/// [`build_narratives`] over an index already built (from a dataset or the compact engine
+/// input); deals and stages come from the index's data.
+pub fn narratives_from(
+    index: &Index<'_>,
+    settings: &Settings,
+    as_of: DateTime<Utc>,
+    samples: u32,
+    step_days: i64,
+) -> Vec<Narrative> {
+    let dataset = index.data;
     let mut seen: BTreeMap<String, ((NaiveDate, DealRisk), (NaiveDate, DealRisk))> = BTreeMap::new();
     for back in (1..=samples).rev() {
         let at = as_of - Duration::days(step_days * i64::from(back));
-        let report = analyse(&index, settings, at);
+        let report = analyse(index, settings, at);
         for risk in report.deals {
             let on = at.date_naive();
             seen.entry(risk.deal_id.clone())

@@ -1,9 +1,10 @@
 //! Reading stored engine snapshots back for people: the latest run's deals, flags, scorecards,
 //! roll-ups and forecast as the JSON the engine wrote, and a deal's activities and history for
-//! the evidence behind its flags. Filtering by who may see what happens above this layer.
+//! the evidence behind its flags, and activity text by id for the drafts that quote it. Filtering by who may see what happens above this layer.
 
 use super::{Store, StoreError};
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// A deal as the latest snapshot saw it: the indexed columns, and the engine's full record.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,16 @@ pub struct ActivityLine {
     pub occurred_at: String,
     pub subject: Option<String>,
 }
+
+/// The free text of an activity: quoted source data, never instructions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityText {
+    pub subject: Option<String>,
+    pub snippet: Option<String>,
+}
+
+/// Ids per `IN (...)` query: well under SQLite's and Postgres's bound-parameter limits.
+const ACTIVITY_TEXT_BATCH: usize = 500;
 
 /// One stored change to a deal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -179,6 +190,24 @@ impl Store {
             }
         }
         Ok(lines)
+    }
+
+    /// The subject and snippet of each of `ids` that exists, read a few hundred ids per query.
+    pub async fn activity_texts(&self, ids: &[String]) -> Result<HashMap<String, ActivityText>, StoreError> {
+        let mut texts = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(ACTIVITY_TEXT_BATCH) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT id, subject, snippet FROM activities WHERE id IN ({})", placeholders.join(", "));
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let id: String = row.try_get(0)?;
+                texts.insert(id, ActivityText { subject: row.try_get(1)?, snippet: row.try_get(2)? });
+            }
+        }
+        Ok(texts)
     }
 
     /// A deal's recorded changes, oldest first.

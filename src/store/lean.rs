@@ -9,7 +9,9 @@
 use super::codec::{corrupt, parse_timestamp};
 use super::lean_tables::{each_row, optional_text, small_tables, text};
 use super::{Backend, Store, StoreError};
-use crate::domain::{ActivityId, ActivityKind, DealField, DealId, Direction, HistoryId, ParticipantRole};
+use crate::domain::{
+    ActivityId, ActivityKind, DealField, DealHistory, DealId, Direction, HistoryId, ParticipantRole, SourceName,
+};
 use crate::features::input::{takes_part, ActivityRow, ActivityTable, HistoryEntry, HistoryTable, Positions};
 use crate::features::EngineData;
 use chrono::{DateTime, Utc};
@@ -94,11 +96,16 @@ fn last_rowid(connection: &Connection, table: &str) -> Result<i64, StoreError> {
     Ok(connection.query_row(&sql, [], |row| row.get(0))?)
 }
 
-/// Deal history, straight into columns. Storage order: the index orders each deal's rows.
-fn read_history(connection: &Connection, positions: &Positions<'_>) -> Result<HistoryTable, StoreError> {
+/// Deal history, straight into columns, and into domain records as well when `records` asks
+/// for them. Storage order: the index orders each deal's rows.
+fn read_history(
+    connection: &Connection,
+    positions: &Positions<'_>,
+    mut records: Option<&mut Vec<DealHistory>>,
+) -> Result<HistoryTable, StoreError> {
     let mut history = HistoryTable::default();
     let t = "deal_history";
-    let sql = "SELECT id, deal_id, field, old_value, new_value, changed_at FROM deal_history";
+    let sql = "SELECT id, deal_id, field, old_value, new_value, changed_at, source, external_id FROM deal_history";
     let mut last_deal: Option<(String, Option<u32>)> = None;
     each_row(connection, sql, |row| {
         let id = text(row, 0)?;
@@ -114,14 +121,27 @@ fn read_history(connection: &Connection, positions: &Positions<'_>) -> Result<Hi
                 deal
             }
         };
-        history.push(HistoryEntry {
+        let entry = HistoryEntry {
             id,
             deal,
             field: field(text(row, 2)?).map_err(|e| corrupt(t, id, "field", e))?,
             old_value: optional_text(row, 3)?,
             new_value: optional_text(row, 4)?,
             changed_at: timestamp(t, id, "changed_at", text(row, 5)?)?,
-        });
+        };
+        history.push(entry);
+        if let Some(records) = records.as_deref_mut() {
+            records.push(DealHistory {
+                id: HistoryId::parse(id.to_owned()).map_err(|e| corrupt(t, id, "id", e))?,
+                source: SourceName::parse(text(row, 6)?).map_err(|e| corrupt(t, id, "source", e))?,
+                external_id: text(row, 7)?.to_owned(),
+                deal_id: DealId::parse(deal_id.to_owned()).map_err(|e| corrupt(t, id, "deal_id", e))?,
+                field: entry.field,
+                old_value: entry.old_value.map(str::to_owned),
+                new_value: entry.new_value.map(str::to_owned),
+                changed_at: entry.changed_at,
+            });
+        }
         Ok(())
     })?;
     Ok(history)
@@ -181,20 +201,23 @@ fn read_activities(
 
 /// Reads everything the engine needs from the SQLite file at `path`: the small tables first
 /// (their positions are what links point at), then history and the first part of the
-/// activities on one thread and the rest of the activities on another.
-fn read_engine_data(path: &Path) -> Result<EngineData, StoreError> {
+/// activities on one thread and the rest of the activities on another. With
+/// `history_records`, the history also lands in `data.history` as domain records.
+fn read_engine_data(path: &Path, history_records: bool) -> Result<EngineData, StoreError> {
     let first = open(path)?;
     let second = open(path)?;
-    let data = small_tables(&first)?;
+    let mut data = small_tables(&first)?;
+    let mut records = Vec::new();
     let (history_rows, last_activity) = (last_rowid(&first, "deal_history")?, last_rowid(&first, "activities")?);
     // History rows cost about as much as activity rows; the thread reading history reads
     // correspondingly fewer activities.
     let split = ((last_activity + history_rows) / 2).clamp(0, last_activity);
     let positions = Positions::new(&data);
+    let wanted = history_records.then_some(&mut records);
     let (history, (mut activities, later)) = std::thread::scope(|scope| {
         let positions = &positions;
         let other = scope.spawn(move || -> Result<_, StoreError> {
-            let history = read_history(&second, positions)?;
+            let history = read_history(&second, positions, wanted)?;
             let later = read_activities(&second, positions, (split + 1, i64::MAX))?;
             Ok((history, later))
         });
@@ -207,6 +230,8 @@ fn read_engine_data(path: &Path) -> Result<EngineData, StoreError> {
     activities.shrink_to_fit();
     let mut history = history;
     history.shrink_to_fit();
+    records.shrink_to_fit();
+    data.history = records;
     Ok(EngineData { data, activities, history })
 }
 
@@ -214,10 +239,25 @@ impl Store {
     /// Everything the risk engine reads, compact: natively and in parallel from a SQLite file,
     /// else through the general load.
     pub async fn load_engine_data(&self) -> Result<EngineData, StoreError> {
+        self.load_engine_data_with(false).await
+    }
+
+    /// [`Store::load_engine_data`], with the deal history also as domain records in
+    /// `data.history` (what incentive statements and wins of the week read); activities stay
+    /// compact only.
+    pub async fn load_engine_data_with_history(&self) -> Result<EngineData, StoreError> {
+        self.load_engine_data_with(true).await
+    }
+
+    async fn load_engine_data_with(&self, history_records: bool) -> Result<EngineData, StoreError> {
         let Some(path) = self.sqlite_file() else {
-            return Ok(EngineData::from_dataset(self.load_dataset().await?));
+            let dataset = self.load_dataset().await?;
+            let records = if history_records { dataset.history.clone() } else { Vec::new() };
+            let mut engine = EngineData::from_dataset(dataset);
+            engine.data.history = records;
+            return Ok(engine);
         };
-        match tokio::task::spawn_blocking(move || read_engine_data(&path)).await {
+        match tokio::task::spawn_blocking(move || read_engine_data(&path, history_records)).await {
             Ok(result) => result,
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
             Err(error) => Err(StoreError::Unfinished(error.to_string())),

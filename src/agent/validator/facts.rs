@@ -8,6 +8,7 @@ use super::quoted::QuotedRuns;
 use crate::agent::drafts::DraftKind;
 use crate::agent::snapshot::Snapshot;
 use crate::domain::{Dataset, Role};
+use crate::features::EngineData;
 use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -18,7 +19,12 @@ pub struct Directory {
     pub people: BTreeMap<String, String>,
     pub deals: BTreeMap<String, String>,
     pub accounts: BTreeSet<String>,
+    /// Ids of people, deals, accounts and contacts.
     pub ids: BTreeSet<String>,
+    /// Activity and deal-history ids, as sorted 64-bit hashes: millions of evidence rows in a
+    /// few megabytes. A collision could only name a made-up id "out of scope" instead of
+    /// "unknown"; the draft is refused either way.
+    evidence: Vec<u64>,
     /// The product catalogue's keys and names, for the check that no draft ties a product
     /// push to pay.
     pub products: Vec<String>,
@@ -30,6 +36,22 @@ pub struct Directory {
 
 impl Directory {
     pub fn from_dataset(data: &Dataset) -> Self {
+        let evidence = data.activities.iter().map(|a| a.id.as_str()).chain(data.history.iter().map(|h| h.id.as_str()));
+        Directory::from_parts(data, evidence)
+    }
+
+    /// The directory of the compact engine input: its small tables, and the ids of its
+    /// activity and history columns.
+    pub fn from_engine(engine: &EngineData) -> Self {
+        Directory::from_parts(&engine.data, engine.activities.ids.iter().chain(engine.history.ids.iter()))
+    }
+
+    /// Whether `id` names anything in the organisation: a record or an evidence row.
+    pub fn knows(&self, id: &str) -> bool {
+        self.ids.contains(id) || self.evidence.binary_search(&evidence_hash(id)).is_ok()
+    }
+
+    fn from_parts<'d>(data: &Dataset, evidence: impl Iterator<Item = &'d str>) -> Self {
         let mut directory = Directory::default();
         for person in &data.people {
             directory.people.insert(person.id.to_string(), person.name.clone());
@@ -48,8 +70,9 @@ impl Directory {
             directory.products.push(product.name.clone());
         }
         directory.ids.extend(data.contacts.iter().map(|c| c.id.to_string()));
-        directory.ids.extend(data.activities.iter().map(|a| a.id.to_string()));
-        directory.ids.extend(data.history.iter().map(|h| h.id.to_string()));
+        directory.evidence = evidence.map(evidence_hash).collect();
+        directory.evidence.sort_unstable();
+        directory.evidence.dedup();
         // Built here, where a run builds its directory off the async threads, not by a draft.
         directory.names();
         directory.digit_names();
@@ -90,6 +113,15 @@ impl Directory {
             NameIndex::new(deals.chain(accounts).chain(people).collect())
         })
     }
+}
+
+/// SipHash with fixed keys: the same value for the same id within a build, which is all a
+/// directory built and read by one process needs.
+fn evidence_hash(id: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::hash::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[derive(Debug, Clone, Default)]

@@ -254,7 +254,7 @@ fn check_text_with(
             if facts.ids.contains(id) {
                 continue;
             }
-            if directory.ids.contains(id) {
+            if directory.knows(id) {
                 scope(findings, "out_of_scope_id", field, format!("{id} is outside the recipient's scope"));
             } else {
                 grounding(findings, "unknown_id", field, format!("{id} does not exist in the snapshot"));
