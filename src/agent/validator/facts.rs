@@ -295,16 +295,38 @@ impl Facts {
     }
 }
 
+/// The snapshot's fields a number may be grounded in, serialised, but for `deals` (walked one
+/// by one) and `activities`: source text can say anything and never grounds a number.
+fn grounding_fields(snapshot: &Snapshot) -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::to_value;
+    let fields = [
+        ("recipient", to_value(&snapshot.recipient)),
+        ("kind", to_value(snapshot.kind)),
+        ("as_of", to_value(snapshot.as_of)),
+        ("period", to_value(&snapshot.period)),
+        ("currency", to_value(&snapshot.currency)),
+        ("ruleset_version", to_value(&snapshot.ruleset_version)),
+        ("scorecards", to_value(&snapshot.scorecards)),
+        ("team", to_value(&snapshot.team)),
+        ("forecast", to_value(&snapshot.forecast)),
+        ("people", to_value(&snapshot.people)),
+        ("wins", to_value(&snapshot.wins)),
+        ("pay", to_value(&snapshot.pay)),
+    ];
+    fields.into_iter().map(|(key, value)| (key, value.unwrap_or_default())).collect()
+}
+
 /// Everything the snapshot states as a number or date, except quoted source text.
 fn number_pool(snapshot: &Snapshot) -> NumberPool {
     let mut pool = NumberPool::default();
     let scale = 10f64.powi(snapshot.exponent() as i32);
-    let mut value = serde_json::to_value(snapshot).unwrap_or_default();
-    if let Some(map) = value.as_object_mut() {
-        // Source text can say anything; it never grounds a number.
-        map.remove("activities");
+    for (key, value) in grounding_fields(snapshot) {
+        pool.add_json(&value, key, scale);
     }
-    pool.add_json(&value, "", scale);
+    // One deal at a time: a leader's snapshot holds every open deal of the organisation.
+    for deal in &snapshot.deals {
+        pool.add_json(&serde_json::to_value(deal).unwrap_or_default(), "deals", scale);
+    }
     pool.add_date(snapshot.as_of);
     for activity in &snapshot.activities {
         pool.add_date(activity.occurred_on);
@@ -344,4 +366,43 @@ fn number_pool(snapshot: &Snapshot) -> NumberPool {
         pool.add_money((card.quota_minor - card.booked_minor).max(0) as f64 / scale);
     }
     pool
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// A field added to the snapshot must be named in `grounding_fields` (or be `deals` or
+    /// `activities`), or the numbers it states would never ground a draft.
+    #[test]
+    fn grounding_covers_every_snapshot_field_but_the_quoted_activities() {
+        let snapshot = Snapshot {
+            recipient: crate::agent::snapshot::PersonRef {
+                person_id: "sim:rep-00001".into(),
+                name: "Ana Silva".into(),
+                role: Role::Rep,
+            },
+            kind: DraftKind::RepNudge,
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap(),
+            period: "FY2026-Q4".into(),
+            currency: "USD".into(),
+            ruleset_version: "risk-test".into(),
+            deals: vec![],
+            scorecards: vec![],
+            team: None,
+            forecast: None,
+            people: vec![],
+            activities: vec![],
+            wins: None,
+            pay: None,
+        };
+        let all = serde_json::to_value(&snapshot).unwrap();
+        let mut expected: Vec<&str> = all.as_object().unwrap().keys().map(String::as_str).collect();
+        expected.retain(|k| *k != "activities" && *k != "deals");
+        let mut named: Vec<&str> = grounding_fields(&snapshot).into_iter().map(|(k, _)| k).collect();
+        expected.sort_unstable();
+        named.sort_unstable();
+        assert_eq!(named, expected);
+    }
 }

@@ -172,6 +172,10 @@ impl NumberPool {
 
     /// Adds what a piece of trusted text states (a flag's reason, a metric's "how").
     pub fn add_text(&mut self, text: &str) {
+        // Most strings of a snapshot (names, stages, signal ids) hold no digit at all.
+        if !text.bytes().any(|b| b.is_ascii_digit()) {
+            return;
+        }
         let (dates, rest) = extract_dates(text);
         for date in dates.into_iter().filter_map(|(_, d)| d) {
             self.add_date(date);
@@ -202,6 +206,8 @@ impl NumberPool {
                     self.percent.push(v.abs());
                 }
             }
+            // Record ids carry digits but state no quantity.
+            Value::String(_) if key.ends_with("_id") || key.ends_with("_ids") => {}
             Value::String(s) => self.add_text(s),
             Value::Array(items) => items.iter().for_each(|i| self.add_json(i, key, minor_scale)),
             Value::Object(map) => map.iter().for_each(|(k, v)| self.add_json(v, k, minor_scale)),
