@@ -7,7 +7,7 @@ use crate::comp::WonDeal;
 use crate::domain::{Currency, Dataset, FiscalCalendar, Period, Role};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One person's results in one period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -61,14 +61,15 @@ pub fn results_by_period(
     periods: &[Period],
 ) -> BTreeMap<String, BTreeMap<Period, PeriodResult>> {
     let mut out: BTreeMap<String, BTreeMap<Period, PeriodResult>> = BTreeMap::new();
+    // The first quota row per (person, period) in the currency counts, as a search would find.
+    let mut quotas: HashMap<(&str, Period), i64> = HashMap::new();
+    for quota in data.quotas.iter().filter(|q| q.amount.currency == currency && periods.contains(&q.period)) {
+        quotas.entry((quota.person_id.as_str(), quota.period)).or_insert(quota.amount.minor);
+    }
     for person in data.people.iter().filter(|p| p.role == Role::Rep) {
         let entry = out.entry(person.id.to_string()).or_default();
         for period in periods {
-            let quota = data
-                .quotas
-                .iter()
-                .find(|q| q.person_id == person.id && q.period == *period && q.amount.currency == currency)
-                .map(|q| q.amount.minor);
+            let quota = quotas.get(&(person.id.as_str(), *period)).copied();
             entry.insert(
                 *period,
                 PeriodResult { period: period.to_string(), quota_minor: quota, ..PeriodResult::default() },

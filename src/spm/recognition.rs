@@ -9,7 +9,7 @@ use crate::comp::{money_text, WonDeal};
 use crate::domain::{Currency, Dataset, FiscalCalendar, Hierarchy, Period, PersonId, Role};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// What a leaderboard ranks. Activity counts (emails, calls, meetings) are deliberately absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -138,6 +138,18 @@ pub fn achievements(
     history: &[Period],
 ) -> Achievements {
     let results = results_by_period(data, won, calendar, currency, history);
+    achievements_from(&results, won, currency, person, history)
+}
+
+/// [`achievements`] from results already computed over `history` (by
+/// [`results_by_period`]), so a report on many reps reads the deals once.
+fn achievements_from(
+    results: &BTreeMap<String, BTreeMap<Period, PeriodResult>>,
+    won: &[WonDeal],
+    currency: Currency,
+    person: &str,
+    history: &[Period],
+) -> Achievements {
     let mine = results.get(person);
     let get = |p: &Period| mine.and_then(|m| m.get(p));
     let (current, completed) = match history.split_last() {
@@ -206,13 +218,13 @@ pub fn wins_this_week(
 ) -> WinsThisWeek {
     let from = as_of - Duration::days(6);
     let hierarchy = Hierarchy::new(&data.people);
-    let team: Vec<String> = PersonId::parse(manager)
+    let team: HashSet<String> = PersonId::parse(manager)
         .map(|m| hierarchy.subtree(&m).into_iter().map(|p| p.to_string()).collect())
         .unwrap_or_default();
     let reps: Vec<&str> = data
         .people
         .iter()
-        .filter(|p| p.role == Role::Rep && team.iter().any(|t| t == p.id.as_str()))
+        .filter(|p| p.role == Role::Rep && team.contains(p.id.as_str()))
         .map(|p| p.id.as_str())
         .collect();
     let names = names(data);
@@ -220,13 +232,15 @@ pub fn wins_this_week(
     let mut history = super::history::quarters_before(current, 8);
     history.push(current);
     let mut wins = Vec::new();
+    let mut results = None;
     for deal in won.iter().filter(|d| d.won_on >= from && d.won_on <= as_of && d.cancelled_on.is_none()) {
         if deal.amount.currency != currency {
             continue;
         }
         for rep in reps.iter().filter(|r| deal.share_of(r).is_some()) {
             let credit = credit_of(deal, rep);
-            let feats = achievements(data, won, calendar, currency, rep, &history);
+            let results = results.get_or_insert_with(|| results_by_period(data, won, calendar, currency, &history));
+            let feats = achievements_from(results, won, currency, rep, &history);
             let mut notes = Vec::new();
             if deal.new_logo {
                 notes.push("a new client".to_owned());
@@ -329,21 +343,22 @@ pub fn recognition_report(
 ) -> RecognitionReport {
     let period = period.unwrap_or_else(|| calendar.quarter_of(as_of));
     let hierarchy = Hierarchy::new(&data.people);
-    let team: Option<Vec<String>> = manager.map(|m| {
+    let team: Option<HashSet<String>> = manager.map(|m| {
         PersonId::parse(m)
             .map(|m| hierarchy.subtree(&m).into_iter().map(|p| p.to_string()).collect())
             .unwrap_or_default()
     });
-    let in_scope = |id: &str| team.as_ref().is_none_or(|t| t.iter().any(|p| p == id));
+    let in_scope = |id: &str| team.as_ref().is_none_or(|t| t.contains(id));
     let reps: Vec<&str> =
         data.people.iter().filter(|p| p.role == Role::Rep && in_scope(p.id.as_str())).map(|p| p.id.as_str()).collect();
     let mut history = super::history::quarters_before(period, HISTORY_QUARTERS);
     history.push(period);
     let names = names(data);
+    let results = results_by_period(data, won, calendar, currency, &history);
     let rep_views = reps
         .iter()
         .map(|rep| {
-            let feats = achievements(data, won, calendar, currency, rep, &history);
+            let feats = achievements_from(&results, won, currency, rep, &history);
             RepRecognition {
                 name: names.get(rep).map(|n| (*n).to_owned()).unwrap_or_else(|| (*rep).to_owned()),
                 lines: achievement_lines(&feats, currency, period),
