@@ -60,13 +60,25 @@ pub fn results_by_period(
     currency: Currency,
     periods: &[Period],
 ) -> BTreeMap<String, BTreeMap<Period, PeriodResult>> {
+    results_of(data, won, calendar, currency, periods, |_| true)
+}
+
+/// [`results_by_period`] for the reps `wanted` lets through only.
+pub fn results_of(
+    data: &Dataset,
+    won: &[WonDeal],
+    calendar: FiscalCalendar,
+    currency: Currency,
+    periods: &[Period],
+    wanted: impl Fn(&str) -> bool,
+) -> BTreeMap<String, BTreeMap<Period, PeriodResult>> {
     let mut out: BTreeMap<String, BTreeMap<Period, PeriodResult>> = BTreeMap::new();
     // The first quota row per (person, period) in the currency counts, as a search would find.
     let mut quotas: HashMap<(&str, Period), i64> = HashMap::new();
     for quota in data.quotas.iter().filter(|q| q.amount.currency == currency && periods.contains(&q.period)) {
         quotas.entry((quota.person_id.as_str(), quota.period)).or_insert(quota.amount.minor);
     }
-    for person in data.people.iter().filter(|p| p.role == Role::Rep) {
+    for person in data.people.iter().filter(|p| p.role == Role::Rep && wanted(p.id.as_str())) {
         let entry = out.entry(person.id.to_string()).or_default();
         for period in periods {
             let quota = quotas.get(&(person.id.as_str(), *period)).copied();

@@ -3,7 +3,7 @@
 //! the "wins this week" section of a manager's brief. Deals later cancelled are never
 //! celebrated, and every line names the deals and figures behind it.
 
-use super::history::{credit_of, results_by_period, PeriodResult};
+use super::history::{credit_of, results_by_period, results_of, PeriodResult};
 use crate::comp::arith::bp_pct;
 use crate::comp::{money_text, WonDeal};
 use crate::domain::{Currency, Dataset, FiscalCalendar, Hierarchy, Period, PersonId, Role};
@@ -239,7 +239,8 @@ pub fn wins_this_week(
         }
         for rep in reps.iter().filter(|r| deal.share_of(r).is_some()) {
             let credit = credit_of(deal, rep);
-            let results = results.get_or_insert_with(|| results_by_period(data, won, calendar, currency, &history));
+            let results = results
+                .get_or_insert_with(|| results_of(data, won, calendar, currency, &history, |id| reps.contains(&id)));
             let feats = achievements_from(results, won, currency, rep, &history);
             let mut notes = Vec::new();
             if deal.new_logo {
