@@ -46,7 +46,8 @@ both_backends!(the_same_run_twice_is_a_no_op, |store: Store| async move {
     let (_, created_later) = start_run(&store, &config, &RunRequest::manual(week()), Utc::now()).await.unwrap();
     assert!(!created_later);
     let status = work_run(&store, &config, dir.path(), &run.id).await;
-    assert_eq!((status.drafted, status.delivered, status.jobs_total), (3, 3, 3 + 3 + 3));
+    // sync, snapshot, report and plan, then a draft and a delivery per recipient.
+    assert_eq!((status.drafted, status.delivered, status.jobs_total), (3, 3, 4 + 3 + 3));
     assert_eq!(store.reviews(None, None).await.unwrap().len(), 3);
     assert!(review::verify(&store).await.unwrap().intact());
 });

@@ -1,4 +1,5 @@
-//! The weekly run as jobs: sync → snapshot → plan recipients → draft each → review → deliver.
+//! The weekly run as jobs: sync → snapshot → plan recipients (beside storing the engine's
+//! report) → draft each → review → deliver.
 //! A run is unique per (week, selection); its first job is enqueued in the transaction that
 //! creates it, and each step enqueues the next in the transaction that completes it. Drafts
 //! are keyed by (recipient, kind, week), so two runs covering the same people in one week (an
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 pub const SYNC: &str = "sync";
 pub const SNAPSHOT: &str = "snapshot";
+pub const REPORT: &str = "report";
 pub const PLAN: &str = "plan";
 pub const DRAFT: &str = "draft";
 pub const DELIVER: &str = "deliver";
@@ -220,6 +222,7 @@ impl Pipeline {
         match job.kind.as_str() {
             SYNC => self.sync(job, owner).await,
             SNAPSHOT => self.snapshot(job, owner).await,
+            REPORT => self.report(job, owner).await,
             PLAN => self.plan(job, owner).await,
             DRAFT => self.draft(job, owner).await,
             DELIVER => self.deliver(job, owner).await,
@@ -288,17 +291,32 @@ impl Pipeline {
         let held =
             self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: Some(&result) }, now).await?;
         if held {
-            // The run's deals, flags with evidence, scorecards, roll-ups and forecast, kept with
-            // the run (the API and web app read them), committed with the step itself.
-            self.store.save_risk_report_in(&mut tx, &job.run_id, report).await?;
-            let next = step_job(PLAN, job.run_id.clone(), &job.run_id, &payload, &self.config);
-            self.store.enqueue_job_in(&mut tx, &next, now).await?;
+            // Storing the report and planning the drafts both read the snapshot just computed;
+            // they run side by side, so drafting does not wait for the report's rows.
+            for kind in [REPORT, PLAN] {
+                let next = step_job(kind, job.run_id.clone(), &job.run_id, &payload, &self.config);
+                self.store.enqueue_job_in(&mut tx, &next, now).await?;
+            }
         }
         Self::commit_if_held(tx, held).await?;
         // Outside the step's transaction, logged rather than failing the run.
         self.attach_outcomes(&snapshot).await;
         self.index_deal_narratives(&snapshot).await;
         Ok(())
+    }
+
+    /// Keeps the run's deals, flags with evidence, scorecards, roll-ups and forecast with the
+    /// run (the API and web app read them), committed with the step itself.
+    async fn report(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
+        let payload = Self::payload(job)?;
+        let snapshot = self.snapshots.get(&self.store, &self.config, payload.as_of).await?;
+        let now = Utc::now();
+        let mut tx = self.store.begin().await?;
+        let held = self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: None }, now).await?;
+        if held {
+            self.store.save_risk_report_in(&mut tx, &job.run_id, &snapshot.report).await?;
+        }
+        Self::commit_if_held(tx, held).await
     }
 
     async fn plan(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
@@ -325,14 +343,15 @@ impl Pipeline {
         if !held {
             return Self::commit_if_held(tx, held).await;
         }
-        let mut queued = 0;
-        for (kind, person) in &recipients {
-            let step = StepPayload { kind: Some(*kind), recipient_id: Some(person.id.to_string()), ..payload.clone() };
-            let next = step_job(DRAFT, format!("{}:{}", kind.as_str(), person.id), &job.run_id, &step, &self.config);
-            if self.store.enqueue_job_in(&mut tx, &next, now).await? {
-                queued += 1;
-            }
-        }
+        let drafts: Vec<NewJob> = recipients
+            .iter()
+            .map(|(kind, person)| {
+                let step =
+                    StepPayload { kind: Some(*kind), recipient_id: Some(person.id.to_string()), ..payload.clone() };
+                step_job(DRAFT, format!("{}:{}", kind.as_str(), person.id), &job.run_id, &step, &self.config)
+            })
+            .collect();
+        let queued = self.store.enqueue_jobs_in(&mut tx, &drafts, now).await?;
         tracing::info!(run = %job.run_id, recipients = recipients.len(), queued, "planned");
         Self::commit_if_held(tx, held).await
     }

@@ -9,7 +9,7 @@ use super::JobError;
 use crate::agent::validator::Directory;
 use crate::agent::{Snapshot, SnapshotIndex};
 use crate::config::Config;
-use crate::domain::{Dataset, Hierarchy, Person};
+use crate::domain::{Dataset, DealField, Hierarchy, Person};
 use crate::features::{analyse, EngineData, Index, RiskReport, Settings};
 use crate::memory::coaching::{deal_states, DealState};
 use crate::store::Store;
@@ -21,8 +21,9 @@ use tokio::sync::{Mutex, OnceCell};
 #[derive(Debug)]
 pub struct OrgSnapshot {
     pub as_of: DateTime<Utc>,
-    /// What the engine ran on: the small tables and the deal history as records in `data`,
-    /// activities and history as the engine's columns.
+    /// What the engine ran on: the small tables and the deal history's stage and amount changes
+    /// as records in `data` (what crediting won deals reads), activities and the whole history
+    /// as the engine's columns.
     pub engine: EngineData,
     pub report: RiskReport,
     pub hierarchy: Hierarchy,
@@ -40,7 +41,12 @@ impl OrgSnapshot {
     pub fn compute(dataset: Dataset, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
         let texts: HashMap<String, (Option<String>, Option<String>)> =
             dataset.activities.iter().map(|a| (a.id.to_string(), (a.subject.clone(), a.snippet.clone()))).collect();
-        let history = dataset.history.clone();
+        let history = dataset
+            .history
+            .iter()
+            .filter(|h| matches!(h.field, DealField::Stage | DealField::Amount))
+            .cloned()
+            .collect();
         let mut engine = EngineData::from_dataset(dataset);
         engine.data.history = history;
         let mut snapshot = OrgSnapshot::from_engine(engine, config, as_of);
@@ -77,7 +83,8 @@ impl OrgSnapshot {
         Ok(())
     }
 
-    /// The people, accounts, contacts, deals and deal history (activities live in `engine`).
+    /// The people, accounts, contacts, deals and the stage and amount changes of the deal
+    /// history (activities and the other changes live in `engine`).
     pub fn dataset(&self) -> &Dataset {
         &self.engine.data
     }
@@ -132,7 +139,7 @@ impl SnapshotCache {
             return Ok(found.clone());
         }
         let started = std::time::Instant::now();
-        let engine = store.load_engine_data_with_history().await?;
+        let engine = store.load_engine_data_with_credit_history().await?;
         let loaded_ms = started.elapsed().as_millis() as u64;
         let config = config.clone();
         let mut snapshot = tokio::task::spawn_blocking(move || OrgSnapshot::from_engine(engine, &config, as_of))

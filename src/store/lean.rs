@@ -96,8 +96,8 @@ fn last_rowid(connection: &Connection, table: &str) -> Result<i64, StoreError> {
     Ok(connection.query_row(&sql, [], |row| row.get(0))?)
 }
 
-/// Deal history, straight into columns, and into domain records as well when `records` asks
-/// for them. Storage order: the index orders each deal's rows.
+/// Deal history, straight into columns, and its stage and amount changes into domain records
+/// as well when `records` asks for them. Storage order: the index orders each deal's rows.
 fn read_history(
     connection: &Connection,
     positions: &Positions<'_>,
@@ -130,7 +130,8 @@ fn read_history(
             changed_at: timestamp(t, id, "changed_at", text(row, 5)?)?,
         };
         history.push(entry);
-        if let Some(records) = records.as_deref_mut() {
+        let credit_field = matches!(entry.field, DealField::Stage | DealField::Amount);
+        if let Some(records) = records.as_deref_mut().filter(|_| credit_field) {
             records.push(DealHistory {
                 id: HistoryId::parse(id.to_owned()).map_err(|e| corrupt(t, id, "id", e))?,
                 source: SourceName::parse(text(row, 6)?).map_err(|e| corrupt(t, id, "source", e))?,
@@ -242,17 +243,22 @@ impl Store {
         self.load_engine_data_with(false).await
     }
 
-    /// [`Store::load_engine_data`], with the deal history also as domain records in
-    /// `data.history` (what incentive statements and wins of the week read); activities stay
-    /// compact only.
-    pub async fn load_engine_data_with_history(&self) -> Result<EngineData, StoreError> {
+    /// [`Store::load_engine_data`], with the deal history's stage and amount changes also as
+    /// domain records in `data.history`: what crediting a won deal reads (incentive statements,
+    /// wins of the week). Activities stay compact only.
+    pub async fn load_engine_data_with_credit_history(&self) -> Result<EngineData, StoreError> {
         self.load_engine_data_with(true).await
     }
 
     async fn load_engine_data_with(&self, history_records: bool) -> Result<EngineData, StoreError> {
         let Some(path) = self.sqlite_file() else {
             let dataset = self.load_dataset().await?;
-            let records = if history_records { dataset.history.clone() } else { Vec::new() };
+            let credit_field = |h: &&DealHistory| matches!(h.field, DealField::Stage | DealField::Amount);
+            let records = if history_records {
+                dataset.history.iter().filter(credit_field).cloned().collect()
+            } else {
+                Vec::new()
+            };
             let mut engine = EngineData::from_dataset(dataset);
             engine.data.history = records;
             return Ok(engine);
