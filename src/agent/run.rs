@@ -197,6 +197,21 @@ pub async fn draft_one(
     store: Option<&Store>,
     now: DateTime<Utc>,
 ) -> Result<DraftOutcome, AgentError> {
+    draft_one_with(setup, snapshot, None, directory, run_key, store, now).await
+}
+
+/// [`draft_one`] with the validator's facts about `snapshot` already worked out by the caller
+/// ([`Facts::from_snapshot`] on this snapshot and directory): off the async threads, or once for
+/// recipients who share a scope. `None` works them out here.
+pub async fn draft_one_with(
+    setup: &AgentSetup,
+    snapshot: Snapshot,
+    facts: Option<Facts>,
+    directory: &Directory,
+    run_key: &str,
+    store: Option<&Store>,
+    now: DateTime<Utc>,
+) -> Result<DraftOutcome, AgentError> {
     let started = Instant::now();
     let provider = setup.provider.as_ref();
     let policy = &setup.validator.policy;
@@ -223,7 +238,7 @@ pub async fn draft_one(
             }
         }
     }
-    let facts = Facts::from_snapshot(&snapshot, directory);
+    let facts = facts.unwrap_or_else(|| Facts::from_snapshot(&snapshot, directory));
     let looped = run_loop(LoopInputs {
         provider,
         snapshot: &snapshot,

@@ -35,6 +35,10 @@ pub enum BenchSuite {
     /// a child process).
     #[value(hide = true)]
     RunOne,
+    /// Internal: serves the scripted model endpoint for the organisation in `--run-data-dir`
+    /// until stopped, printing its URL (for timing `run-one` by hand).
+    #[value(hide = true)]
+    ScriptedModel,
     /// Each live connector syncing a generated org from its loopback vendor stand-in: records
     /// per second and API calls per 1,000 records; not part of `all`.
     Connectors,
@@ -131,6 +135,12 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
             latency: std::time::Duration::from_millis(args.model_latency_ms),
         };
         super::bench_run::run_one(context, &one).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.suite == BenchSuite::ScriptedModel {
+        let dir = args.run_data_dir.context("--run-data-dir is required with --suite scripted-model")?;
+        let latency = std::time::Duration::from_millis(args.model_latency_ms);
+        super::bench_run::serve_scripted_model(context, &dir, latency, args.model_concurrency).await?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.suite == BenchSuite::Connectors {

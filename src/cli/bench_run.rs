@@ -84,11 +84,10 @@ fn submit_call(draft: &Draft) -> Option<Value> {
 }
 
 async fn scripted_endpoint(
-    org: &crate::sim::SimOrg,
+    data: &crate::domain::Dataset,
     config: &Config,
     latency: Duration,
 ) -> anyhow::Result<(String, Arc<ScriptedModel>)> {
-    let data = &org.dataset;
     let report = analyse(&Index::new(data), &Settings::from_config(config), bench_week().start());
     let hierarchy = Hierarchy::new(&data.people);
     let index = SnapshotIndex::new(data, &report);
@@ -127,6 +126,9 @@ struct ChildFigures {
     model_calls: i64,
     fallbacks: usize,
     peak_rss_mib: Option<f64>,
+    /// Each job kind's span in seconds from the run's start: where the time went.
+    #[serde(default)]
+    phases: String,
 }
 
 /// How the weekly run process is told what to run.
@@ -158,6 +160,7 @@ pub async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
     let figures = time_weekly_run(&store, config, &one.data_dir, drafter, week).await?;
     let peak_rss_mib = peak_rss_mib();
     let drafts = store.drafts_of_run(&format!("weekly:{week}")).await?;
+    let phases = phases(&store.job_spans(&week.to_string()).await?);
     store.close().await;
     let child = ChildFigures {
         seconds: figures.seconds,
@@ -168,8 +171,44 @@ pub async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
         model_calls: drafts.iter().map(|d| d.model_calls).sum(),
         fallbacks: drafts.iter().filter(|d| d.fallback).count(),
         peak_rss_mib,
+        phases,
     };
     println!("{}", serde_json::to_string(&child)?);
+    Ok(())
+}
+
+/// `kind a–b s` for each job kind, in seconds from the first job's creation.
+fn phases(spans: &[crate::store::JobSpan]) -> String {
+    let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis());
+    let Some(start) = spans.first().and_then(|s| at(&s.first_created_at)) else { return String::new() };
+    let seconds = |millis: i64| (millis - start) as f64 / 1000.0;
+    spans
+        .iter()
+        .map(|span| {
+            let from = at(&span.first_created_at).map(seconds).unwrap_or(0.0);
+            let to = span.last_finished_at.as_deref().and_then(at).map(seconds).unwrap_or(f64::NAN);
+            format!("{} ×{} {from:.1}–{to:.1}s", span.kind, span.jobs)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Serves the scripted endpoint for the organisation stored in `data_dir` until the process is
+/// stopped; prints its URL first.
+pub async fn serve_scripted_model(
+    context: &Context,
+    data_dir: &std::path::Path,
+    latency: Duration,
+    concurrency: u32,
+) -> anyhow::Result<()> {
+    let store = Store::open("", data_dir, 4).await?;
+    let dataset = store.load_dataset().await?;
+    store.close().await;
+    let (url, model) = scripted_endpoint(&dataset, &bench_config(context, concurrency), latency).await?;
+    drop(dataset);
+    println!("{url}");
+    tokio::signal::ctrl_c().await?;
+    println!("{} model calls answered", model.calls.load(Ordering::Relaxed));
     Ok(())
 }
 
@@ -215,7 +254,7 @@ pub async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u
     let scripted_dir = tempfile::tempdir()?;
     fresh_store(&org, offline_dir.path(), 4).await?.close().await;
     fresh_store(&org, scripted_dir.path(), 4).await?.close().await;
-    let (url, model) = scripted_endpoint(&org, &bench_config(context, concurrency), latency).await?;
+    let (url, model) = scripted_endpoint(&org.dataset, &bench_config(context, concurrency), latency).await?;
     drop(org);
 
     let one = RunOne {
@@ -236,6 +275,7 @@ pub async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u
         rss(&offline),
         offline.state
     );
+    println!("  phases: {}", offline.phases);
 
     let one = RunOne { data_dir: scripted_dir.path().to_path_buf(), model_url: Some(url), concurrency, latency };
     let remote = in_child(context, one).await?;
@@ -255,5 +295,6 @@ pub async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u
         rss(&remote),
         remote.state
     );
+    println!("  phases: {}", remote.phases);
     Ok(())
 }

@@ -65,9 +65,11 @@ impl Drafter for AgentDrafter {
                 self.setup.attach_pay(org.dataset(), &events, &mut snapshot);
             }
             let directory = org.directory().await.map_err(|e| DraftError::Transient(e.to_string()))?;
+            let facts = org.facts(&snapshot, &directory).await.map_err(|e| DraftError::Transient(e.to_string()))?;
             let run_key = format!("weekly:{}", request.week);
+            let now = chrono::Utc::now();
             let outcome =
-                agent::draft_one(&self.setup, snapshot, &directory, &run_key, Some(&self.store), chrono::Utc::now())
+                agent::draft_one_with(&self.setup, snapshot, Some(facts), &directory, &run_key, Some(&self.store), now)
                     .await
                     .map_err(|error| match error {
                         AgentError::Store(e) => DraftError::Transient(format!("storing the draft: {e}")),

@@ -6,10 +6,11 @@
 //! only the few recent ones each open deal shows a drafter carry their text, read by id.
 
 use super::JobError;
-use crate::agent::validator::Directory;
+use crate::agent::snapshot::PersonRef;
+use crate::agent::validator::{Directory, Facts};
 use crate::agent::{Snapshot, SnapshotIndex};
 use crate::config::Config;
-use crate::domain::{Dataset, DealField, Hierarchy, Person};
+use crate::domain::{Dataset, DealField, Hierarchy, Person, Role};
 use crate::features::{analyse, EngineData, Index, RiskReport, Settings};
 use crate::memory::coaching::{deal_states, DealState};
 use crate::store::Store;
@@ -33,6 +34,10 @@ pub struct OrgSnapshot {
     directory: OnceCell<Arc<Directory>>,
     /// Every deal's state, for coaching memory; built by the first delivery that needs it.
     deal_states: std::sync::OnceLock<BTreeMap<String, DealState>>,
+    /// The organisation-wide snapshot every leader's is a copy of, cut by the first leader's
+    /// draft, and the validator's facts about it.
+    org_wide: std::sync::OnceLock<Option<Snapshot>>,
+    org_wide_facts: OnceCell<Arc<Facts>>,
 }
 
 impl OrgSnapshot {
@@ -73,6 +78,8 @@ impl OrgSnapshot {
             index,
             directory: OnceCell::new(),
             deal_states: std::sync::OnceLock::new(),
+            org_wide: std::sync::OnceLock::new(),
+            org_wide_facts: OnceCell::new(),
         }
     }
 
@@ -89,9 +96,40 @@ impl OrgSnapshot {
         &self.engine.data
     }
 
-    /// `person`'s scoped snapshot, or `None` for a role that receives no draft.
+    /// `person`'s scoped snapshot, or `None` for a role that receives no draft. A leader sees
+    /// the whole organisation, so every leader's snapshot is the same one addressed to them:
+    /// it is cut once.
     pub fn recipient_snapshot(&self, person: &Person) -> Option<Snapshot> {
-        Snapshot::cut(&self.index, self.dataset(), &self.report, &self.hierarchy, person)
+        if person.role != Role::Leader {
+            return Snapshot::cut(&self.index, self.dataset(), &self.report, &self.hierarchy, person);
+        }
+        let org_wide = self
+            .org_wide
+            .get_or_init(|| Snapshot::cut(&self.index, self.dataset(), &self.report, &self.hierarchy, person));
+        let mut snapshot = org_wide.clone()?;
+        snapshot.recipient =
+            PersonRef { person_id: person.id.to_string(), name: person.name.clone(), role: person.role };
+        Some(snapshot)
+    }
+
+    /// The validator's facts about `snapshot`, a recipient snapshot of this organisation, worked
+    /// out off the async threads; once for all leaders, whose snapshots differ only in whom
+    /// they are for.
+    pub async fn facts(self: &Arc<Self>, snapshot: &Snapshot, directory: &Arc<Directory>) -> Result<Facts, JobError> {
+        let compute = |snapshot: Snapshot| {
+            let directory = directory.clone();
+            async move {
+                tokio::task::spawn_blocking(move || Facts::from_snapshot(&snapshot, &directory))
+                    .await
+                    .map_err(|e| JobError::Transient(format!("working out the validator's facts failed: {e}")))
+            }
+        };
+        if snapshot.recipient.role != Role::Leader {
+            return compute(snapshot.clone()).await;
+        }
+        let shared =
+            self.org_wide_facts.get_or_try_init(|| async { compute(snapshot.clone()).await.map(Arc::new) }).await?;
+        Ok(shared.for_recipient(&snapshot.recipient))
     }
 
     /// Every deal's state by id, computed once per snapshot: each delivery indexed into
@@ -176,7 +214,7 @@ mod tests {
         let config = Config::default();
         sim::generate(&SimParams {
             seed: 11,
-            leaders: 1,
+            leaders: 2,
             managers: 2,
             reps: 8,
             months_of_history: config.sim.months_of_history,
@@ -207,6 +245,32 @@ mod tests {
             assert_eq!(cut, expected, "{}", person.id);
         }
         assert!(with_activities > 0, "the recipients' snapshots quote activity text");
+    }
+
+    /// Leaders share one cut and one set of facts, each addressed to its own leader, and equal
+    /// to what each leader's own would be.
+    #[tokio::test]
+    async fn leaders_share_the_organisation_wide_snapshot_and_facts() {
+        let org = org();
+        let compact = Arc::new(OrgSnapshot::compute(org.dataset.clone(), &Config::default(), org.params.as_of));
+        let directory = compact.directory().await.unwrap();
+        let leaders: Vec<&Person> = org.dataset.people.iter().filter(|p| p.role == Role::Leader).collect();
+        assert_eq!(leaders.len(), 2);
+        for leader in leaders {
+            let snapshot = compact.recipient_snapshot(leader).unwrap();
+            assert_eq!(snapshot.recipient.person_id, leader.id.as_str());
+            let own = Snapshot::cut(&compact.index, compact.dataset(), &compact.report, &compact.hierarchy, leader);
+            assert_eq!(Some(&snapshot), own.as_ref());
+            let shared = compact.facts(&snapshot, &directory).await.unwrap();
+            let fresh = Facts::from_snapshot(&snapshot, &directory);
+            assert_eq!(
+                (shared.recipient_id.as_str(), shared.recipient_name.as_str()),
+                (leader.id.as_str(), leader.name.as_str())
+            );
+            assert_eq!(format!("{:?}", shared.pool), format!("{:?}", fresh.pool));
+            assert_eq!(shared.ids, fresh.ids);
+            assert_eq!(shared.people, fresh.people);
+        }
     }
 
     #[test]

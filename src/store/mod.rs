@@ -28,7 +28,7 @@ pub use insight::{ActivityLine, ActivityText, HistoryLine, SnapshotDeal, Snapsho
 pub use jobs::{instant, ClaimedJob, JobOutcome, JobRecord, JobTally, NewJob, RunRecord};
 pub use review::{Decision, DeliveryRecord, PersonRef, ReviewEdit, ReviewRecord};
 pub use snapshots::{report_hash, SimTruth, SnapshotCounts, StoredFlag, StoredSnapshot};
-pub use stats::{StageTotal, Stats};
+pub use stats::{JobSpan, StageTotal, Stats};
 pub use sync::{SyncedKind, WebhookEventRecord};
 pub use write::WriteCounts;
 

@@ -1,4 +1,5 @@
-//! Counts and totals for `candor stats`, computed in SQL so they stay cheap on large stores.
+//! Counts and totals for `candor stats`, and the spans of a run's job kinds for benchmarks,
+//! computed in SQL so they stay cheap on large stores.
 
 use super::{Store, StoreError};
 use serde::Serialize;
@@ -94,5 +95,37 @@ impl Store {
             won_amount_minor,
             pipeline_by_stage: by_stage.into_values().collect(),
         })
+    }
+}
+
+/// When one kind of a run's jobs started and ended: the first created, the last finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSpan {
+    pub kind: String,
+    pub jobs: i64,
+    pub first_created_at: String,
+    pub last_finished_at: Option<String>,
+}
+
+impl Store {
+    /// Each job kind of `run_id` with its span, in the order the kinds began.
+    pub async fn job_spans(&self, run_id: &str) -> Result<Vec<JobSpan>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*), MIN(created_at), MAX(finished_at) FROM jobs WHERE run_id = $1 \
+             GROUP BY kind ORDER BY MIN(created_at), kind",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(JobSpan {
+                    kind: row.try_get(0)?,
+                    jobs: row.try_get(1)?,
+                    first_created_at: row.try_get(2)?,
+                    last_finished_at: row.try_get(3)?,
+                })
+            })
+            .collect()
     }
 }

@@ -274,6 +274,12 @@ impl Facts {
         facts
     }
 
+    /// These facts for another recipient of the same scope: a leader's snapshot differs from
+    /// another leader's only in whom it is for.
+    pub fn for_recipient(&self, recipient: &crate::agent::snapshot::PersonRef) -> Facts {
+        Facts { recipient_id: recipient.person_id.clone(), recipient_name: recipient.name.clone(), ..self.clone() }
+    }
+
     /// The in-scope deal, win, account and people names, longest first, for blanking before the
     /// directory's names are looked for.
     pub fn in_scope_names(&self) -> &NameIndex<String> {
