@@ -5,6 +5,7 @@
 use super::snapshot::Snapshot;
 use super::tools::export;
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 pub struct HashInputs<'a> {
     pub snapshot: &'a Snapshot,
@@ -15,6 +16,24 @@ pub struct HashInputs<'a> {
     pub org_name: &'a str,
 }
 
+/// The tool schemas as the hash reads them, rendered once: they are fixed for a build.
+static TOOL_SCHEMAS: LazyLock<Vec<(String, String)>> = LazyLock::new(export::rendered);
+
+/// Feeds serialised bytes straight into the hasher: a leader's snapshot is tens of megabytes
+/// of JSON that need never be held at once.
+struct HashWriter<'h>(&'h mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn input_hash(inputs: &HashInputs<'_>) -> String {
     let mut hasher = Sha256::new();
     for part in [inputs.provider, inputs.model, inputs.prompt_version, inputs.compliance_version, inputs.org_name] {
@@ -22,13 +41,12 @@ pub fn input_hash(inputs: &HashInputs<'_>) -> String {
         hasher.update([0]);
     }
     // Tool schemas shape what a model can say, so they are inputs too.
-    for (file, text) in export::rendered() {
+    for (file, text) in TOOL_SCHEMAS.iter() {
         hasher.update(file.as_bytes());
         hasher.update(text.as_bytes());
     }
-    match serde_json::to_vec(inputs.snapshot) {
-        Ok(bytes) => hasher.update(&bytes),
-        Err(error) => hasher.update(error.to_string().as_bytes()),
+    if let Err(error) = serde_json::to_writer(HashWriter(&mut hasher), inputs.snapshot) {
+        hasher.update(error.to_string().as_bytes());
     }
     hex::encode(hasher.finalize())
 }

@@ -51,4 +51,7 @@ pub enum AgentError {
     Store(#[from] crate::store::StoreError),
     #[error("cannot serialise {what}: {source}")]
     Serialise { what: &'static str, source: serde_json::Error },
+    /// Work handed to a blocking thread never came back (the runtime is shutting down).
+    #[error("{0}")]
+    Unfinished(String),
 }

@@ -216,14 +216,24 @@ pub async fn draft_one_with(
     let provider = setup.provider.as_ref();
     let policy = &setup.validator.policy;
     let prompt = prompts::render(&snapshot, &setup.org_name, policy);
-    let hash = input_hash(&HashInputs {
-        snapshot: &snapshot,
-        provider: provider.name(),
-        model: provider.model(),
-        prompt_version: &prompt.version,
-        compliance_version: &policy.version,
-        org_name: &setup.org_name,
-    });
+    // Hashing serialises the whole snapshot (a leader's holds every open deal): off the async
+    // threads.
+    let parts =
+        [provider.name(), provider.model(), &prompt.version, &policy.version, &setup.org_name].map(str::to_owned);
+    let (snapshot, hash) = tokio::task::spawn_blocking(move || {
+        let [provider, model, prompt_version, compliance_version, org_name] = &parts;
+        let hash = input_hash(&HashInputs {
+            snapshot: &snapshot,
+            provider,
+            model,
+            prompt_version,
+            compliance_version,
+            org_name,
+        });
+        (snapshot, hash)
+    })
+    .await
+    .map_err(|e| AgentError::Unfinished(format!("hashing the draft's inputs: {e}")))?;
     let id = format!("{run_key}:{}", snapshot.recipient.person_id);
     if let Some(store) = store {
         if let Some(stored) = store.find_draft_by_input_hash(&hash).await? {

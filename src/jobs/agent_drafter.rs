@@ -73,6 +73,7 @@ impl Drafter for AgentDrafter {
                     .await
                     .map_err(|error| match error {
                         AgentError::Store(e) => DraftError::Transient(format!("storing the draft: {e}")),
+                        AgentError::Unfinished(e) => DraftError::Transient(e),
                         other => DraftError::Fatal(other.to_string()),
                     })?;
             let subject: String = headline(&outcome.draft).chars().take(150).collect();

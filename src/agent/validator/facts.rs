@@ -11,7 +11,8 @@ use crate::domain::{Dataset, Role};
 use crate::features::EngineData;
 use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, OnceLock};
 
 /// Every person, deal and account in the organisation, whatever the scope.
 #[derive(Debug, Clone, Default)]
@@ -151,10 +152,34 @@ pub struct ForecastFigures {
     pub commit: i64,
 }
 
+/// What a draft may state, for one recipient: whom it is for, and what their scope holds
+/// ([`ScopeFacts`], read through `Deref`). The scope's part is shared, so recipients of one
+/// scope (every leader sees the organisation) cost one copy between them.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub recipient_id: String,
     pub recipient_name: String,
+    scope: Arc<ScopeFacts>,
+}
+
+impl Deref for Facts {
+    type Target = ScopeFacts;
+
+    fn deref(&self) -> &ScopeFacts {
+        &self.scope
+    }
+}
+
+impl DerefMut for Facts {
+    /// Copies the scope's facts first if another recipient shares them.
+    fn deref_mut(&mut self) -> &mut ScopeFacts {
+        Arc::make_mut(&mut self.scope)
+    }
+}
+
+/// Everything a draft may state that its scope decides.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeFacts {
     pub role: Option<Role>,
     pub kind: Option<DraftKind>,
     pub period: String,
@@ -196,11 +221,13 @@ impl Facts {
         let mut facts = Facts {
             recipient_id: snapshot.recipient.person_id.clone(),
             recipient_name: snapshot.recipient.name.clone(),
-            role: Some(snapshot.recipient.role),
-            kind: Some(snapshot.kind),
-            period: snapshot.period.clone(),
-            currency: snapshot.currency.clone(),
-            ..Facts::default()
+            scope: Arc::new(ScopeFacts {
+                role: Some(snapshot.recipient.role),
+                kind: Some(snapshot.kind),
+                period: snapshot.period.clone(),
+                currency: snapshot.currency.clone(),
+                ..ScopeFacts::default()
+            }),
         };
         for deal in &snapshot.deals {
             let mut evidence = BTreeSet::new();
@@ -274,12 +301,18 @@ impl Facts {
         facts
     }
 
-    /// These facts for another recipient of the same scope: a leader's snapshot differs from
-    /// another leader's only in whom it is for.
+    /// These facts for another recipient of the same scope (a leader's snapshot differs from
+    /// another leader's only in whom it is for), sharing the scope's part.
     pub fn for_recipient(&self, recipient: &crate::agent::snapshot::PersonRef) -> Facts {
-        Facts { recipient_id: recipient.person_id.clone(), recipient_name: recipient.name.clone(), ..self.clone() }
+        Facts {
+            recipient_id: recipient.person_id.clone(),
+            recipient_name: recipient.name.clone(),
+            scope: self.scope.clone(),
+        }
     }
+}
 
+impl ScopeFacts {
     /// The in-scope deal, win, account and people names, longest first, for blanking before the
     /// directory's names are looked for.
     pub fn in_scope_names(&self) -> &NameIndex<String> {
