@@ -1,5 +1,5 @@
-//! The weekly run as jobs: sync → snapshot → plan recipients (beside storing the engine's
-//! report) → draft each → review → deliver.
+//! The weekly run as jobs: sync → snapshot → plan recipients → draft each (beside storing the
+//! engine's report) → review → deliver.
 //! A run is unique per (week, selection); its first job is enqueued in the transaction that
 //! creates it, and each step enqueues the next in the transaction that completes it. Drafts
 //! are keyed by (recipient, kind, week), so two runs covering the same people in one week (an
@@ -291,12 +291,8 @@ impl Pipeline {
         let held =
             self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: Some(&result) }, now).await?;
         if held {
-            // Storing the report and planning the drafts both read the snapshot just computed;
-            // they run side by side, so drafting does not wait for the report's rows.
-            for kind in [REPORT, PLAN] {
-                let next = step_job(kind, job.run_id.clone(), &job.run_id, &payload, &self.config);
-                self.store.enqueue_job_in(&mut tx, &next, now).await?;
-            }
+            let next = step_job(PLAN, job.run_id.clone(), &job.run_id, &payload, &self.config);
+            self.store.enqueue_job_in(&mut tx, &next, now).await?;
         }
         Self::commit_if_held(tx, held).await?;
         // Outside the step's transaction, logged rather than failing the run.
@@ -352,6 +348,10 @@ impl Pipeline {
             })
             .collect();
         let queued = self.store.enqueue_jobs_in(&mut tx, &drafts, now).await?;
+        // Storing the engine's report is a long write; it starts once the drafts are queued and
+        // runs beside them, so drafting waits for neither.
+        let report = step_job(REPORT, job.run_id.clone(), &job.run_id, &payload, &self.config);
+        self.store.enqueue_job_in(&mut tx, &report, now).await?;
         tracing::info!(run = %job.run_id, recipients = recipients.len(), queued, "planned");
         Self::commit_if_held(tx, held).await
     }

@@ -112,6 +112,24 @@ impl OrgSnapshot {
         Some(snapshot)
     }
 
+    /// Builds what every draft of this snapshot shares (see [`SnapshotCache::get`]).
+    async fn warm_up(self: Arc<Self>) {
+        let directory = match self.directory().await {
+            Ok(directory) => directory,
+            Err(error) => {
+                return tracing::warn!(%error, "building the validator's directory ahead of the drafts failed")
+            }
+        };
+        let Some(leader) = self.dataset().people.iter().find(|p| p.role == Role::Leader).cloned() else { return };
+        let cut = self.clone();
+        let Ok(Some(snapshot)) = tokio::task::spawn_blocking(move || cut.recipient_snapshot(&leader)).await else {
+            return;
+        };
+        if let Err(error) = self.facts(&snapshot, &directory).await {
+            tracing::warn!(%error, "working out the leaders' facts ahead of the drafts failed");
+        }
+    }
+
     /// The validator's facts about `snapshot`, a recipient snapshot of this organisation, worked
     /// out off the async threads; once for all leaders, whose snapshots differ only in whom
     /// they are for.
@@ -194,6 +212,10 @@ impl SnapshotCache {
             "organisation snapshot ready"
         );
         let snapshot = Arc::new(snapshot);
+        // Every agent draft needs the validator's directory of this snapshot, and every leader's
+        // the organisation-wide cut and its facts: build them now, while the run plans its
+        // drafts, rather than under the first ones.
+        tokio::spawn(snapshot.clone().warm_up());
         while entries.len() >= KEEP {
             let Some(oldest) = entries.keys().next().copied() else { break };
             entries.remove(&oldest);
