@@ -48,6 +48,24 @@ both_backends!(snapshots_round_trip_per_run, |store: Store| async move {
     assert!(store.risk_snapshot("missing").await.unwrap().is_none());
 });
 
+both_backends!(a_report_stored_in_parts_appears_with_its_summary_row, |store: Store| async move {
+    let data = sample_dataset();
+    let report = analyse(&Index::new(&data), &settings(), ts("2026-11-16T00:00:00Z"));
+    let whole = store.save_risk_report("run-whole", &report).await.unwrap();
+    // A first attempt that stopped half way left rows behind; the next one starts afresh.
+    store.save_risk_report_parts("run-parts", &report).await.unwrap();
+    let counts = store.save_risk_report_parts("run-parts", &report).await.unwrap();
+    assert_eq!(counts, whole);
+    assert!(store.risk_snapshot("run-parts").await.unwrap().is_none(), "no summary row, no report");
+
+    let mut tx = store.begin().await.unwrap();
+    store.save_risk_report_header_in(&mut tx, "run-parts", &report, &report_hash(&report)).await.unwrap();
+    tx.commit().await.unwrap();
+    let stored = store.risk_snapshot("run-parts").await.unwrap().unwrap();
+    assert_eq!(stored.report_hash, report_hash(&report));
+    assert_eq!(store.risk_flags("run-parts").await.unwrap(), store.risk_flags("run-whole").await.unwrap());
+});
+
 both_backends!(sim_ground_truth_loads_back, |store: Store| async move {
     assert!(store.load_sim_truth().await.unwrap().is_none(), "no synthetic organisation yet");
     let params = SimParams {

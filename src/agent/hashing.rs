@@ -4,6 +4,7 @@
 
 use super::snapshot::Snapshot;
 use super::tools::export;
+use crate::features::Sha256Writer;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
@@ -19,21 +20,6 @@ pub struct HashInputs<'a> {
 /// The tool schemas as the hash reads them, rendered once: they are fixed for a build.
 static TOOL_SCHEMAS: LazyLock<Vec<(String, String)>> = LazyLock::new(export::rendered);
 
-/// Feeds serialised bytes straight into the hasher: a leader's snapshot is tens of megabytes
-/// of JSON that need never be held at once.
-struct HashWriter<'h>(&'h mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 pub fn input_hash(inputs: &HashInputs<'_>) -> String {
     let mut hasher = Sha256::new();
     for part in [inputs.provider, inputs.model, inputs.prompt_version, inputs.compliance_version, inputs.org_name] {
@@ -45,7 +31,7 @@ pub fn input_hash(inputs: &HashInputs<'_>) -> String {
         hasher.update(file.as_bytes());
         hasher.update(text.as_bytes());
     }
-    if let Err(error) = serde_json::to_writer(HashWriter(&mut hasher), inputs.snapshot) {
+    if let Err(error) = serde_json::to_writer(Sha256Writer(&mut hasher), inputs.snapshot) {
         hasher.update(error.to_string().as_bytes());
     }
     hex::encode(hasher.finalize())

@@ -234,6 +234,7 @@ pub async fn draft_one_with(
     })
     .await
     .map_err(|e| AgentError::Unfinished(format!("hashing the draft's inputs: {e}")))?;
+    let hashed_ms = started.elapsed().as_millis() as u64;
     let id = format!("{run_key}:{}", snapshot.recipient.person_id);
     if let Some(store) = store {
         if let Some(stored) = store.find_draft_by_input_hash(&hash).await? {
@@ -260,6 +261,7 @@ pub async fn draft_one_with(
         memory: setup.memory.as_deref(),
     })
     .await;
+    let looped_ms = started.elapsed().as_millis() as u64;
     let (draft, status, fallback_reasons) = match (&looped.draft, &looped.stop) {
         (Some(draft), StopReason::Validated { after_repair }) => {
             let status = if *after_repair { DraftStatus::Repaired } else { DraftStatus::Validated };
@@ -297,9 +299,18 @@ pub async fn draft_one_with(
         wall_ms: started.elapsed().as_millis() as u64,
         cached: false,
     };
+    let validated_ms = started.elapsed().as_millis() as u64;
     if let Some(store) = store {
         store.save_draft(&to_stored(&outcome, &snapshot, &looped.transcript, &policy.version, None, now)?).await?;
     }
+    tracing::debug!(
+        draft = %outcome.id,
+        hashed_ms,
+        looped_ms,
+        validated_ms,
+        saved_ms = started.elapsed().as_millis() as u64,
+        "draft written"
+    );
     Ok(outcome)
 }
 

@@ -66,3 +66,41 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Err
     text.push('\n');
     Ok(text)
 }
+
+/// Feeds serialised bytes straight into a SHA-256: a large value's JSON need never be held
+/// at once.
+pub struct Sha256Writer<'h>(pub &'h mut sha2::Sha256);
+
+impl std::io::Write for Sha256Writer<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// SHA-256 (hex) of exactly the bytes [`to_json`] writes for `value`, streamed.
+pub fn to_json_sha256<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    serde_json::to_writer_pretty(Sha256Writer(&mut hasher), value)?;
+    hasher.update(b"\n");
+    Ok(hex::encode(hasher.finalize()))
+}
+
+#[cfg(test)]
+mod json_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use sha2::Digest;
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_json() {
+        let value =
+            serde_json::json!({ "deals": [{ "id": "d-1", "amount": 1.5, "note": "quoted \"text\"\n" }], "count": 3 });
+        let text = super::to_json(&value).unwrap();
+        assert_eq!(super::to_json_sha256(&value).unwrap(), hex::encode(sha2::Sha256::digest(text.as_bytes())));
+    }
+}

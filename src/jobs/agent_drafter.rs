@@ -54,7 +54,9 @@ impl Drafter for AgentDrafter {
     fn draft<'a>(&'a self, request: &'a DraftRequest) -> DraftFuture<'a> {
         Box::pin(async move {
             let org = &request.snapshot;
+            let started = std::time::Instant::now();
             let mut snapshot = recipient_snapshot(org, &request.recipient).await?;
+            let cut_ms = started.elapsed().as_millis() as u64;
             if self.setup.pay.is_some() {
                 // Compliance events gate pay, so the nudge's pay outlook reads the current ones.
                 let events = self
@@ -66,6 +68,7 @@ impl Drafter for AgentDrafter {
             }
             let directory = org.directory().await.map_err(|e| DraftError::Transient(e.to_string()))?;
             let facts = org.facts(&snapshot, &directory).await.map_err(|e| DraftError::Transient(e.to_string()))?;
+            tracing::debug!(recipient = %request.recipient.id, cut_ms, facts_ms = started.elapsed().as_millis() as u64 - cut_ms, "draft inputs ready");
             let run_key = format!("weekly:{}", request.week);
             let now = chrono::Utc::now();
             let outcome =

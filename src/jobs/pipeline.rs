@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::deliver::Deliverer;
 use crate::memory::Memory;
 use crate::review::DraftKind;
-use crate::store::{instant, ClaimedJob, JobOutcome, NewJob, RunRecord, Store, StoreError};
+use crate::store::{instant, report_hash, ClaimedJob, JobOutcome, NewJob, RunRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -96,6 +96,17 @@ pub(super) struct StepPayload {
     pub recipient_id: Option<String>,
 }
 
+/// The costliest drafts go first and the cheap ones fill the end of the run, where nothing is
+/// left to overlap them (longest first): managers' briefs, then leaders' memos, whose
+/// organisation-wide cut and facts are worked out while the briefs draft, then rep nudges.
+fn draft_order(kind: DraftKind) -> i64 {
+    match kind {
+        DraftKind::ManagerBrief => 0,
+        DraftKind::ForecastMemo => 1,
+        DraftKind::RepNudge => 2,
+    }
+}
+
 pub(super) fn step_job(kind: &str, scope: String, run_id: &str, payload: &StepPayload, config: &Config) -> NewJob {
     NewJob {
         kind: kind.to_owned(),
@@ -103,7 +114,11 @@ pub(super) fn step_job(kind: &str, scope: String, run_id: &str, payload: &StepPa
         period: payload.week.clone(),
         run_id: run_id.to_owned(),
         payload: serde_json::to_string(payload).unwrap_or_default(),
-        priority: if kind == DRAFT { DRAFT_PRIORITY } else { STEP_PRIORITY },
+        priority: match (kind, payload.kind) {
+            (DRAFT, Some(draft)) => DRAFT_PRIORITY + draft_order(draft),
+            (DRAFT, None) => DRAFT_PRIORITY,
+            _ => STEP_PRIORITY,
+        },
         max_attempts: i64::from(config.jobs.max_attempts),
         run_after: Utc::now(),
     }
@@ -302,15 +317,26 @@ impl Pipeline {
     }
 
     /// Keeps the run's deals, flags with evidence, scorecards, roll-ups and forecast with the
-    /// run (the API and web app read them), committed with the step itself.
+    /// run (the API and web app read them). The rows go in short transactions, so the drafts
+    /// committing meanwhile are not held up behind one long one; the run's summary row, by
+    /// which readers find the report, is committed with the step itself.
     async fn report(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
         let payload = Self::payload(job)?;
         let snapshot = self.snapshots.get(&self.store, &self.config, payload.as_of).await?;
+        let counts = self.store.save_risk_report_parts(&job.run_id, &snapshot.report).await?;
+        let hashed = snapshot.clone();
+        let hash = tokio::task::spawn_blocking(move || report_hash(&hashed.report))
+            .await
+            .map_err(|e| JobError::Transient(format!("hashing the run's report failed: {e}")))?;
+        let result =
+            json!({ "deals": counts.deals, "flags": counts.flags, "reps": counts.reps, "teams": counts.teams });
+        let result = result.to_string();
         let now = Utc::now();
         let mut tx = self.store.begin().await?;
-        let held = self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: None }, now).await?;
+        let held =
+            self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: Some(&result) }, now).await?;
         if held {
-            self.store.save_risk_report_in(&mut tx, &job.run_id, &snapshot.report).await?;
+            self.store.save_risk_report_header_in(&mut tx, &job.run_id, &snapshot.report, &hash).await?;
         }
         Self::commit_if_held(tx, held).await
     }

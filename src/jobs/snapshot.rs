@@ -30,7 +30,7 @@ pub struct OrgSnapshot {
     pub hierarchy: Hierarchy,
     /// Open deals by owner and their recent activities, for cutting recipient snapshots.
     pub index: SnapshotIndex,
-    /// Every person, deal and account, for the validator; built by the first agent draft.
+    /// Every person, deal and account, for the validator; built with the snapshot.
     directory: OnceCell<Arc<Directory>>,
     /// Every deal's state, for coaching memory; built by the first delivery that needs it.
     deal_states: std::sync::OnceLock<BTreeMap<String, DealState>>,
@@ -63,12 +63,16 @@ impl OrgSnapshot {
     /// carry no text until [`OrgSnapshot::fill_texts`].
     pub fn from_engine(engine: EngineData, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
         let settings = Settings::from_config(config);
-        let (report, index) = {
+        // Every agent draft validates against the directory: it is built beside the engine's
+        // pass, whose serial parts leave a core free, rather than under the first drafts.
+        let (report, index, directory) = std::thread::scope(|scope| {
+            let directory = scope.spawn(|| Arc::new(Directory::from_engine(&engine)));
             let engine_index = Index::from_engine(&engine);
             let report = analyse(&engine_index, &settings, as_of);
             let index = SnapshotIndex::from_engine_index(&engine_index, &report);
-            (report, index)
-        };
+            let directory = directory.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (report, index, directory)
+        });
         let hierarchy = Hierarchy::new(&engine.data.people);
         OrgSnapshot {
             as_of,
@@ -76,7 +80,7 @@ impl OrgSnapshot {
             report,
             hierarchy,
             index,
-            directory: OnceCell::new(),
+            directory: OnceCell::new_with(Some(directory)),
             deal_states: std::sync::OnceLock::new(),
             org_wide: std::sync::OnceLock::new(),
             org_wide_facts: OnceCell::new(),
@@ -114,6 +118,7 @@ impl OrgSnapshot {
 
     /// Builds what every draft of this snapshot shares (see [`SnapshotCache::get`]).
     async fn warm_up(self: Arc<Self>) {
+        let started = std::time::Instant::now();
         let directory = match self.directory().await {
             Ok(directory) => directory,
             Err(error) => {
@@ -121,13 +126,21 @@ impl OrgSnapshot {
             }
         };
         let Some(leader) = self.dataset().people.iter().find(|p| p.role == Role::Leader).cloned() else { return };
+        let directory_ms = started.elapsed().as_millis() as u64;
         let cut = self.clone();
         let Ok(Some(snapshot)) = tokio::task::spawn_blocking(move || cut.recipient_snapshot(&leader)).await else {
             return;
         };
+        let cut_ms = started.elapsed().as_millis() as u64 - directory_ms;
         if let Err(error) = self.facts(&snapshot, &directory).await {
             tracing::warn!(%error, "working out the leaders' facts ahead of the drafts failed");
         }
+        tracing::debug!(
+            directory_ms,
+            cut_ms,
+            facts_ms = started.elapsed().as_millis() as u64 - directory_ms - cut_ms,
+            "shared drafting state ready"
+        );
     }
 
     /// The validator's facts about `snapshot`, a recipient snapshot of this organisation, worked

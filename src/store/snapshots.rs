@@ -5,7 +5,7 @@ use super::bulk::{Upsert, Value};
 use super::codec::{corrupt, date, json, parse_date, parse_enum, parse_json, parse_timestamp, timestamp};
 use super::{Store, StoreError};
 use crate::domain::DealId;
-use crate::features::{to_json, RiskReport};
+use crate::features::{to_json_sha256, DealRisk, RiskReport};
 use crate::sim::{DealTruth, SimParams, TrueOutcome};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -53,15 +53,19 @@ pub struct SimTruth {
     pub conduct_reps: Vec<(String, String)>,
 }
 
-/// SHA-256 of the report's canonical JSON, hex.
+/// SHA-256 of the report's canonical JSON, hex; the JSON is streamed into the hash, never held.
 pub fn report_hash(report: &RiskReport) -> String {
-    let text = to_json(report).unwrap_or_default();
-    hex::encode(Sha256::digest(text.as_bytes()))
+    to_json_sha256(report).unwrap_or_else(|_| hex::encode(Sha256::digest(b"")))
 }
 
 fn severity_text<T: Serialize>(value: &T) -> String {
     json(value).trim_matches('"').to_owned()
 }
+
+/// Deals (with their flags) written per transaction by [`Store::save_risk_report_parts`]: small
+/// enough that drafts committing beside a run's report wait milliseconds for SQLite's write
+/// lock, not the whole report.
+const DEALS_PER_PART: usize = 500;
 
 impl Store {
     /// Stores `report` as run `run_id`, replacing whatever that run held before, in one
@@ -80,18 +84,66 @@ impl Store {
         run_id: &str,
         report: &RiskReport,
     ) -> Result<SnapshotCounts, StoreError> {
-        for table in ["deal_flags", "deal_snapshots", "rep_snapshots", "team_snapshots", "feature_snapshots"] {
+        self.delete_risk_report_in(tx, run_id).await?;
+        self.save_risk_report_header_in(tx, run_id, report, &report_hash(report)).await?;
+        let (deals, flags) = self.save_deal_risks_in(tx, run_id, &report.ruleset_version, &report.deals).await?;
+        let (reps, teams) = self.save_scorecards_in(tx, run_id, report).await?;
+        Ok(SnapshotCounts { deals, flags, reps, teams })
+    }
+
+    /// Stores everything of `report` but its summary row, in short transactions, replacing what
+    /// run `run_id` held before. Readers find a run by its summary row, so the caller commits
+    /// [`Store::save_risk_report_header_in`] last, with whatever marks the work done: until
+    /// then the run has no report, and a retry after a crash starts again from nothing.
+    pub async fn save_risk_report_parts(
+        &self,
+        run_id: &str,
+        report: &RiskReport,
+    ) -> Result<SnapshotCounts, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        self.delete_risk_report_in(&mut tx, run_id).await?;
+        tx.commit().await?;
+        let mut counts = SnapshotCounts::default();
+        for part in report.deals.chunks(DEALS_PER_PART) {
+            let mut tx = self.pool.begin().await?;
+            let (deals, flags) = self.save_deal_risks_in(&mut tx, run_id, &report.ruleset_version, part).await?;
+            tx.commit().await?;
+            counts.deals += deals;
+            counts.flags += flags;
+            // Let the transactions queued behind this one take the write lock.
+            tokio::task::yield_now().await;
+        }
+        let mut tx = self.pool.begin().await?;
+        (counts.reps, counts.teams) = self.save_scorecards_in(&mut tx, run_id, report).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// Removes every row of run `run_id`'s report, its summary included.
+    async fn delete_risk_report_in(&self, tx: &mut Transaction<'_, Any>, run_id: &str) -> Result<(), StoreError> {
+        for table in ["feature_snapshots", "deal_flags", "deal_snapshots", "rep_snapshots", "team_snapshots"] {
             // Table names come from the fixed list above, never from input.
             sqlx::query(&format!("DELETE FROM {table} WHERE run_id = $1")).bind(run_id).execute(&mut **tx).await?;
         }
-        let version = report.ruleset_version.as_str();
+        Ok(())
+    }
+
+    /// The run's summary row: data date, ruleset, period, the model and the forecast, and
+    /// `hash`, the report's [`report_hash`].
+    pub async fn save_risk_report_header_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        run_id: &str,
+        report: &RiskReport,
+        hash: &str,
+    ) -> Result<(), StoreError> {
         let run_row = vec![
             Value::from(run_id),
             timestamp(&report.as_of).into(),
-            version.into(),
+            report.ruleset_version.as_str().into(),
             report.period.as_str().into(),
             report.currency.as_str().into(),
-            report_hash(report).into(),
+            hash.into(),
             json(&report.model).into(),
             json(&report.forecast).into(),
         ];
@@ -102,10 +154,20 @@ impl Store {
         }
         .run(tx, self.backend, &[run_row])
         .await?;
+        Ok(())
+    }
 
-        let mut deal_rows = Vec::with_capacity(report.deals.len());
+    /// `deals` and their flags; the rows written to each table.
+    async fn save_deal_risks_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        run_id: &str,
+        version: &str,
+        deals: &[DealRisk],
+    ) -> Result<(u64, u64), StoreError> {
+        let mut deal_rows = Vec::with_capacity(deals.len());
         let mut flag_rows = Vec::new();
-        for deal in &report.deals {
+        for deal in deals {
             deal_rows.push(vec![
                 Value::from(run_id),
                 deal.deal_id.as_str().into(),
@@ -177,6 +239,17 @@ impl Store {
         }
         .run(tx, self.backend, &flag_rows)
         .await?;
+        Ok((deals, flags))
+    }
+
+    /// The report's rep scorecards and team roll-ups; the rows written to each table.
+    async fn save_scorecards_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        run_id: &str,
+        report: &RiskReport,
+    ) -> Result<(u64, u64), StoreError> {
+        let version = report.ruleset_version.as_str();
         let rep_rows: Vec<Vec<Value>> = report
             .reps
             .iter()
@@ -201,7 +274,7 @@ impl Store {
         }
         .run(tx, self.backend, &team_rows)
         .await?;
-        Ok(SnapshotCounts { deals, flags, reps, teams })
+        Ok((reps, teams))
     }
 
     /// The stored summary of run `run_id`, if any.
