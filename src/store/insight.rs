@@ -6,6 +6,19 @@ use super::{Store, StoreError};
 use sqlx::Row;
 use std::collections::HashMap;
 
+/// Open pipeline of a stored snapshot summed by stage (and owner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageSum {
+    /// Empty unless summed per owner.
+    pub owner_id: String,
+    pub stage: String,
+    pub currency: String,
+    pub deals: i64,
+    pub amount_minor: i64,
+    /// Each deal's amount times its win probability, rounded, summed.
+    pub weighted_minor: i64,
+}
+
 /// A deal as the latest snapshot saw it: the indexed columns, and the engine's full record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotDeal {
@@ -109,12 +122,31 @@ impl Store {
         sqlx::query(&sql).bind(run_id).fetch_all(&self.pool).await?.iter().map(snapshot_deal).collect()
     }
 
-    /// The snapshot's deals without the engine's records (empty `detail`): enough for totals,
-    /// at a fraction of the reading.
-    pub async fn snapshot_deal_heads(&self, run_id: &str) -> Result<Vec<SnapshotDeal>, StoreError> {
-        let sql = "SELECT deal_id, owner_id, stage, amount_minor, currency, close_date, win_probability, \
-                   highest_severity, '' FROM deal_snapshots WHERE run_id = $1 ORDER BY win_probability, deal_id";
-        sqlx::query(sql).bind(run_id).fetch_all(&self.pool).await?.iter().map(snapshot_deal).collect()
+    /// The snapshot's open pipeline summed by stage and currency, and by owner as well when
+    /// `per_owner` (for a caller who sees only part of the organisation): summed in the
+    /// database, so the forecast reads a handful of rows, not every deal.
+    pub async fn snapshot_stage_sums(&self, run_id: &str, per_owner: bool) -> Result<Vec<StageSum>, StoreError> {
+        let owner = if per_owner { "owner_id" } else { "''" };
+        let group = if per_owner { "owner_id, stage, currency" } else { "stage, currency" };
+        // Each deal's weighted amount is rounded before summing, as a per-deal total would be.
+        let sql = format!(
+            "SELECT {owner}, stage, currency, COUNT(*), CAST(SUM(amount_minor) AS BIGINT), \
+             CAST(SUM(ROUND(amount_minor * win_probability)) AS BIGINT) FROM deal_snapshots WHERE run_id = $1 \
+             GROUP BY {group} ORDER BY {group}"
+        );
+        let rows = sqlx::query(&sql).bind(run_id).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StageSum {
+                    owner_id: row.try_get(0)?,
+                    stage: row.try_get(1)?,
+                    currency: row.try_get(2)?,
+                    deals: row.try_get(3)?,
+                    amount_minor: row.try_get(4)?,
+                    weighted_minor: row.try_get(5)?,
+                })
+            })
+            .collect()
     }
 
     pub async fn snapshot_deal(&self, run_id: &str, deal_id: &str) -> Result<Option<SnapshotDeal>, StoreError> {

@@ -24,7 +24,7 @@ pub use audit::{chain_hash, AuditEntry, GENESIS_HASH};
 pub use bulk::Value;
 pub use comp::{StoredImprovementPlan, StoredStatement};
 pub use drafts::{DraftOutcomeTotals, StoredDraft};
-pub use insight::{ActivityLine, ActivityText, HistoryLine, SnapshotDeal, SnapshotSummary};
+pub use insight::{ActivityLine, ActivityText, HistoryLine, SnapshotDeal, SnapshotSummary, StageSum};
 pub use jobs::{instant, ClaimedJob, JobOutcome, JobRecord, JobTally, NewJob, RunRecord};
 pub use review::{Decision, DeliveryRecord, PersonRef, ReviewEdit, ReviewRecord};
 pub use snapshots::{report_hash, SimTruth, SnapshotCounts, StoredFlag, StoredSnapshot};

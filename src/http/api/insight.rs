@@ -339,20 +339,19 @@ pub async fn forecast_view(state: &AppState, caller: &Principal) -> Result<Forec
         }
     }
     let mut stages: BTreeMap<String, StageTotal> = BTreeMap::new();
-    for deal in state.store.snapshot_deal_heads(&snapshot.run_id).await? {
-        if deal.currency != snapshot.currency || !caller.sees_person(&deal.owner_id) {
+    for sum in state.store.snapshot_stage_sums(&snapshot.run_id, !whole).await? {
+        if sum.currency != snapshot.currency || !(whole || caller.sees_person(&sum.owner_id)) {
             continue;
         }
-        let total = stages.entry(deal.stage.clone()).or_insert_with(|| StageTotal {
-            stage: deal.stage.clone(),
+        let total = stages.entry(sum.stage.clone()).or_insert_with(|| StageTotal {
+            stage: sum.stage.clone(),
             deals: 0,
             amount_minor: 0,
             weighted_minor: 0,
         });
-        total.deals += 1;
-        total.amount_minor = total.amount_minor.saturating_add(deal.amount_minor);
-        total.weighted_minor =
-            total.weighted_minor.saturating_add((deal.amount_minor as f64 * deal.win_probability).round() as i64);
+        total.deals = total.deals.saturating_add(u32::try_from(sum.deals).unwrap_or(u32::MAX));
+        total.amount_minor = total.amount_minor.saturating_add(sum.amount_minor);
+        total.weighted_minor = total.weighted_minor.saturating_add(sum.weighted_minor);
     }
     Ok(ForecastView {
         scope: if whole { "organisation" } else { "team" }.to_owned(),
