@@ -91,28 +91,8 @@ pub fn version(kind: DraftKind) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::agent::snapshot::PersonRef;
     use crate::domain::Role;
     use std::path::Path;
-
-    fn snapshot(kind: DraftKind, role: Role, name: &str) -> Snapshot {
-        Snapshot {
-            recipient: PersonRef { person_id: "sim:rep-00001".into(), name: name.into(), role },
-            kind,
-            as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap(),
-            period: "FY2026-Q4".into(),
-            currency: "USD".into(),
-            ruleset_version: "risk-test".into(),
-            deals: vec![],
-            scorecards: vec![],
-            team: None,
-            forecast: None,
-            people: vec![],
-            activities: vec![],
-            wins: None,
-            pay: None,
-        }
-    }
 
     /// Rendered prompts are compared with the files under `tests/snapshots/prompts/`; set
     /// `CANDOR_UPDATE_SNAPSHOTS=1` to rewrite them after an intended change.
@@ -127,7 +107,7 @@ mod tests {
             (DraftKind::ForecastMemo, Role::Leader, "Mia Chen"),
         ];
         for (kind, role, name) in cases {
-            let prompt = render(&snapshot(kind, role, name), "Northbridge Financial Services", &policy);
+            let prompt = render(&Snapshot::empty(kind, role, name), "Northbridge Financial Services", &policy);
             let text = format!("version: {}\n--- system\n{}--- task\n{}", prompt.version, prompt.system, prompt.task);
             let path = dir.join(format!("{}.txt", kind.as_str()));
             if update {

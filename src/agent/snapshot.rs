@@ -193,3 +193,26 @@ pub fn recipients(dataset: &Dataset) -> Vec<&Person> {
 pub fn find_person<'d>(dataset: &'d Dataset, id: &PersonId) -> Option<&'d Person> {
     dataset.people.iter().find(|p| &p.id == id)
 }
+
+#[cfg(test)]
+impl Snapshot {
+    /// A snapshot for `name` in `role` that holds nothing yet, as of 2026-11-16 in FY2026-Q4.
+    pub(crate) fn empty(kind: DraftKind, role: Role, name: &str) -> Snapshot {
+        Snapshot {
+            recipient: PersonRef { person_id: "sim:rep-00001".into(), name: name.into(), role },
+            kind,
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default(),
+            period: "FY2026-Q4".into(),
+            currency: "USD".into(),
+            ruleset_version: "risk-test".into(),
+            deals: vec![],
+            scorecards: vec![],
+            team: None,
+            forecast: None,
+            people: vec![],
+            activities: vec![],
+            wins: None,
+            pay: None,
+        }
+    }
+}

@@ -227,6 +227,12 @@ impl DealField {
             DealField::NextStep => "next_step",
         }
     }
+
+    /// Whether crediting a won deal reads changes of this field (when it was won, for how
+    /// much): the part of the history incentive statements and wins of the week need.
+    pub fn credits(&self) -> bool {
+        matches!(self, DealField::Stage | DealField::Amount)
+    }
 }
 
 impl FromStr for DealField {

@@ -66,9 +66,11 @@ impl Drafter for AgentDrafter {
                     .map_err(|e| DraftError::Transient(format!("loading compliance events: {e}")))?;
                 self.setup.attach_pay(org.dataset(), &events, &mut snapshot);
             }
-            let directory = org.directory().await.map_err(|e| DraftError::Transient(e.to_string()))?;
-            let facts = org.facts(&snapshot, &directory).await.map_err(|e| DraftError::Transient(e.to_string()))?;
-            tracing::debug!(recipient = %request.recipient.id, cut_ms, facts_ms = started.elapsed().as_millis() as u64 - cut_ms, "draft inputs ready");
+            let directory = org.directory();
+            let facts_started = std::time::Instant::now();
+            let facts = org.facts(&snapshot).await.map_err(|e| DraftError::Transient(e.to_string()))?;
+            let facts_ms = facts_started.elapsed().as_millis() as u64;
+            tracing::debug!(recipient = %request.recipient.id, cut_ms, facts_ms, "draft inputs ready");
             let run_key = format!("weekly:{}", request.week);
             let now = chrono::Utc::now();
             let outcome =

@@ -10,7 +10,7 @@ use crate::agent::snapshot::PersonRef;
 use crate::agent::validator::{Directory, Facts};
 use crate::agent::{Snapshot, SnapshotIndex};
 use crate::config::Config;
-use crate::domain::{Dataset, DealField, Hierarchy, Person, Role};
+use crate::domain::{Dataset, Hierarchy, Person, Role};
 use crate::features::{analyse, EngineData, Index, RiskReport, Settings};
 use crate::memory::coaching::{deal_states, DealState};
 use crate::store::Store;
@@ -31,7 +31,7 @@ pub struct OrgSnapshot {
     /// Open deals by owner and their recent activities, for cutting recipient snapshots.
     pub index: SnapshotIndex,
     /// Every person, deal and account, for the validator; built with the snapshot.
-    directory: OnceCell<Arc<Directory>>,
+    directory: Arc<Directory>,
     /// Every deal's state, for coaching memory; built by the first delivery that needs it.
     deal_states: std::sync::OnceLock<BTreeMap<String, DealState>>,
     /// The organisation-wide snapshot every leader's is a copy of, cut by the first leader's
@@ -46,12 +46,7 @@ impl OrgSnapshot {
     pub fn compute(dataset: Dataset, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
         let texts: HashMap<String, (Option<String>, Option<String>)> =
             dataset.activities.iter().map(|a| (a.id.to_string(), (a.subject.clone(), a.snippet.clone()))).collect();
-        let history = dataset
-            .history
-            .iter()
-            .filter(|h| matches!(h.field, DealField::Stage | DealField::Amount))
-            .cloned()
-            .collect();
+        let history = dataset.history.iter().filter(|h| h.field.credits()).cloned().collect();
         let mut engine = EngineData::from_dataset(dataset);
         engine.data.history = history;
         let mut snapshot = OrgSnapshot::from_engine(engine, config, as_of);
@@ -80,7 +75,7 @@ impl OrgSnapshot {
             report,
             hierarchy,
             index,
-            directory: OnceCell::new_with(Some(directory)),
+            directory,
             deal_states: std::sync::OnceLock::new(),
             org_wide: std::sync::OnceLock::new(),
             org_wide_facts: OnceCell::new(),
@@ -116,39 +111,32 @@ impl OrgSnapshot {
         Some(snapshot)
     }
 
-    /// Builds what every draft of this snapshot shares (see [`SnapshotCache::get`]).
+    /// Cuts the organisation-wide snapshot every leader's draft shares and works out its facts
+    /// (see [`SnapshotCache::get`]).
     async fn warm_up(self: Arc<Self>) {
         let started = std::time::Instant::now();
-        let directory = match self.directory().await {
-            Ok(directory) => directory,
-            Err(error) => {
-                return tracing::warn!(%error, "building the validator's directory ahead of the drafts failed")
-            }
-        };
         let Some(leader) = self.dataset().people.iter().find(|p| p.role == Role::Leader).cloned() else { return };
-        let directory_ms = started.elapsed().as_millis() as u64;
         let cut = self.clone();
         let Ok(Some(snapshot)) = tokio::task::spawn_blocking(move || cut.recipient_snapshot(&leader)).await else {
             return;
         };
-        let cut_ms = started.elapsed().as_millis() as u64 - directory_ms;
-        if let Err(error) = self.facts(&snapshot, &directory).await {
+        let cut_ms = started.elapsed().as_millis() as u64;
+        if let Err(error) = self.facts(&snapshot).await {
             tracing::warn!(%error, "working out the leaders' facts ahead of the drafts failed");
         }
         tracing::debug!(
-            directory_ms,
             cut_ms,
-            facts_ms = started.elapsed().as_millis() as u64 - directory_ms - cut_ms,
-            "shared drafting state ready"
+            facts_ms = started.elapsed().as_millis() as u64 - cut_ms,
+            "leaders' shared state ready"
         );
     }
 
     /// The validator's facts about `snapshot`, a recipient snapshot of this organisation, worked
     /// out off the async threads; once for all leaders, whose snapshots differ only in whom
     /// they are for.
-    pub async fn facts(self: &Arc<Self>, snapshot: &Snapshot, directory: &Arc<Directory>) -> Result<Facts, JobError> {
+    pub async fn facts(self: &Arc<Self>, snapshot: &Snapshot) -> Result<Facts, JobError> {
         let compute = |snapshot: Snapshot| {
-            let directory = directory.clone();
+            let directory = self.directory();
             async move {
                 tokio::task::spawn_blocking(move || Facts::from_snapshot(&snapshot, &directory))
                     .await
@@ -169,20 +157,9 @@ impl OrgSnapshot {
         self.deal_states.get_or_init(|| deal_states(self.dataset()))
     }
 
-    /// The validator's directory of this dataset, built once (off the async threads) and shared.
-    pub async fn directory(self: &Arc<Self>) -> Result<Arc<Directory>, JobError> {
-        let directory = self
-            .directory
-            .get_or_try_init(|| {
-                let snapshot = self.clone();
-                async move {
-                    tokio::task::spawn_blocking(move || Arc::new(Directory::from_engine(&snapshot.engine)))
-                        .await
-                        .map_err(|e| JobError::Transient(format!("building the validator directory failed: {e}")))
-                }
-            })
-            .await?;
-        Ok(directory.clone())
+    /// The validator's directory of this dataset, shared by every draft.
+    pub fn directory(&self) -> Arc<Directory> {
+        self.directory.clone()
     }
 }
 
@@ -225,9 +202,8 @@ impl SnapshotCache {
             "organisation snapshot ready"
         );
         let snapshot = Arc::new(snapshot);
-        // Every agent draft needs the validator's directory of this snapshot, and every leader's
-        // the organisation-wide cut and its facts: build them now, while the run plans its
-        // drafts, rather than under the first ones.
+        // Every leader's draft needs the organisation-wide cut and its facts: build them now,
+        // while the run plans its drafts, rather than under the first leader's.
         tokio::spawn(snapshot.clone().warm_up());
         while entries.len() >= KEEP {
             let Some(oldest) = entries.keys().next().copied() else { break };
@@ -288,7 +264,7 @@ mod tests {
     async fn leaders_share_the_organisation_wide_snapshot_and_facts() {
         let org = org();
         let compact = Arc::new(OrgSnapshot::compute(org.dataset.clone(), &Config::default(), org.params.as_of));
-        let directory = compact.directory().await.unwrap();
+        let directory = compact.directory();
         let leaders: Vec<&Person> = org.dataset.people.iter().filter(|p| p.role == Role::Leader).collect();
         assert_eq!(leaders.len(), 2);
         for leader in leaders {
@@ -296,7 +272,7 @@ mod tests {
             assert_eq!(snapshot.recipient.person_id, leader.id.as_str());
             let own = Snapshot::cut(&compact.index, compact.dataset(), &compact.report, &compact.hierarchy, leader);
             assert_eq!(Some(&snapshot), own.as_ref());
-            let shared = compact.facts(&snapshot, &directory).await.unwrap();
+            let shared = compact.facts(&snapshot).await.unwrap();
             let fresh = Facts::from_snapshot(&snapshot, &directory);
             assert_eq!(
                 (shared.recipient_id.as_str(), shared.recipient_name.as_str()),

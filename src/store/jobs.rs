@@ -112,29 +112,11 @@ impl Store {
         job: &NewJob,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let now = instant(&now);
-        let done = sqlx::query(
-            "INSERT INTO jobs (id, kind, scope, period, run_id, payload, state, priority, attempts, max_attempts, \
-             run_after, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, 0, $8, $9, $10, $10) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(job.id())
-        .bind(&job.kind)
-        .bind(&job.scope)
-        .bind(&job.period)
-        .bind(&job.run_id)
-        .bind(&job.payload)
-        .bind(job.priority)
-        .bind(job.max_attempts)
-        .bind(instant(&job.run_after))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(self.enqueue_jobs_in(tx, std::slice::from_ref(job), now).await? == 1)
     }
 
-    /// [`Store::enqueue_job_in`] for many jobs, a few dozen rows per statement; returns how
-    /// many were new.
+    /// Inserts each of `jobs` unless one with the same kind, scope and period exists, a few
+    /// dozen rows per statement; returns how many were new.
     pub async fn enqueue_jobs_in(
         &self,
         tx: &mut Transaction<'_, Any>,

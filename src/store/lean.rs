@@ -130,8 +130,7 @@ fn read_history(
             changed_at: timestamp(t, id, "changed_at", text(row, 5)?)?,
         };
         history.push(entry);
-        let credit_field = matches!(entry.field, DealField::Stage | DealField::Amount);
-        if let Some(records) = records.as_deref_mut().filter(|_| credit_field) {
+        if let Some(records) = records.as_deref_mut().filter(|_| entry.field.credits()) {
             records.push(DealHistory {
                 id: HistoryId::parse(id.to_owned()).map_err(|e| corrupt(t, id, "id", e))?,
                 source: SourceName::parse(text(row, 6)?).map_err(|e| corrupt(t, id, "source", e))?,
@@ -253,9 +252,8 @@ impl Store {
     async fn load_engine_data_with(&self, history_records: bool) -> Result<EngineData, StoreError> {
         let Some(path) = self.sqlite_file() else {
             let dataset = self.load_dataset().await?;
-            let credit_field = |h: &&DealHistory| matches!(h.field, DealField::Stage | DealField::Amount);
             let records = if history_records {
-                dataset.history.iter().filter(credit_field).cloned().collect()
+                dataset.history.iter().filter(|h| h.field.credits()).cloned().collect()
             } else {
                 Vec::new()
             };
