@@ -26,7 +26,8 @@ pub mod validator;
 pub use drafts::{Draft, DraftKind, ForecastMemo, InterventionBrief, RepNudge};
 pub use provider::{Provider, ProviderError};
 pub use run::{
-    draft_one, draft_one_with, weekly_run, weekly_run_key, AgentSetup, DraftOutcome, DraftStatus, RunData, RunSummary,
+    draft_one, draft_one_with, weekly_run, weekly_run_key, AgentSetup, DraftOutcome, DraftStatus, Prepared, RunData,
+    RunSummary,
 };
 pub use runner::{LoopLimits, StopReason};
 pub use scope::Scope;

@@ -3,7 +3,7 @@
 
 use super::drafter;
 use super::drafts::{Draft, DraftKind};
-use super::hashing::{input_hash, HashInputs};
+use super::hashing::{input_hash, ContentDigest, HashInputs};
 use super::prompts;
 use super::provider::{Provider, Usage};
 use super::render::render;
@@ -197,16 +197,25 @@ pub async fn draft_one(
     store: Option<&Store>,
     now: DateTime<Utc>,
 ) -> Result<DraftOutcome, AgentError> {
-    draft_one_with(setup, snapshot, None, directory, run_key, store, now).await
+    draft_one_with(setup, snapshot, Prepared::default(), directory, run_key, store, now).await
 }
 
-/// [`draft_one`] with the validator's facts about `snapshot` already worked out by the caller
-/// ([`Facts::from_snapshot`] on this snapshot and directory): off the async threads, or once for
-/// recipients who share a scope. `None` works them out here.
+/// What a caller may have worked out about a recipient's snapshot ahead of [`draft_one_with`]:
+/// off the async threads, or once for recipients who share a scope (every leader's). `None`
+/// parts are worked out there.
+#[derive(Default)]
+pub struct Prepared {
+    /// [`Facts::from_snapshot`] on this snapshot and the run's directory.
+    pub facts: Option<Facts>,
+    /// [`super::hashing::content_digest`] of this snapshot.
+    pub content: Option<ContentDigest>,
+}
+
+/// [`draft_one`] with what the caller has `prepared`.
 pub async fn draft_one_with(
     setup: &AgentSetup,
     snapshot: Snapshot,
-    facts: Option<Facts>,
+    prepared: Prepared,
     directory: &Directory,
     run_key: &str,
     store: Option<&Store>,
@@ -216,14 +225,16 @@ pub async fn draft_one_with(
     let provider = setup.provider.as_ref();
     let policy = &setup.validator.policy;
     let prompt = prompts::render(&snapshot, &setup.org_name, policy);
-    // Hashing serialises the whole snapshot (a leader's holds every open deal): off the async
-    // threads.
+    // Hashing serialises the whole snapshot unless its content digest is given (a leader's
+    // holds every open deal): off the async threads.
+    let content = prepared.content;
     let parts =
         [provider.name(), provider.model(), &prompt.version, &policy.version, &setup.org_name].map(str::to_owned);
     let (snapshot, hash) = tokio::task::spawn_blocking(move || {
         let [provider, model, prompt_version, compliance_version, org_name] = &parts;
         let hash = input_hash(&HashInputs {
             snapshot: &snapshot,
+            content,
             provider,
             model,
             prompt_version,
@@ -249,7 +260,7 @@ pub async fn draft_one_with(
             }
         }
     }
-    let facts = facts.unwrap_or_else(|| Facts::from_snapshot(&snapshot, directory));
+    let facts = prepared.facts.unwrap_or_else(|| Facts::from_snapshot(&snapshot, directory));
     let looped = run_loop(LoopInputs {
         provider,
         snapshot: &snapshot,

@@ -12,6 +12,7 @@ use crate::features::{DealRisk, ForecastRisk, RiskReport, Scorecard, TeamRollup}
 use crate::spm::WinsThisWeek;
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Recent activities kept per deal for the deal-detail tool.
 pub const ACTIVITIES_PER_DEAL: usize = 4;
@@ -44,16 +45,17 @@ pub struct Snapshot {
     pub period: String,
     pub currency: String,
     pub ruleset_version: String,
-    /// Open deals owned by people in scope, by deal id.
-    pub deals: Vec<DealRisk>,
+    /// Open deals owned by people in scope, by deal id. The four lists are shared, not copied,
+    /// between snapshots of one scope: every leader's holds the whole organisation's.
+    pub deals: Arc<[DealRisk]>,
     /// Scorecards of the reps in scope.
-    pub scorecards: Vec<Scorecard>,
+    pub scorecards: Arc<[Scorecard]>,
     /// The manager's own roll-up.
     pub team: Option<TeamRollup>,
     /// The organisation's forecast, for leaders.
     pub forecast: Option<ForecastRisk>,
-    pub people: Vec<PersonRef>,
-    pub activities: Vec<ActivityBrief>,
+    pub people: Arc<[PersonRef]>,
+    pub activities: Arc<[ActivityBrief]>,
     /// A manager's team wins in the seven days ending `as_of` (deals won and not cancelled),
     /// for the brief's "wins this week" section; `None` for other roles.
     pub wins: Option<WinsThisWeek>,
@@ -92,7 +94,7 @@ impl Snapshot {
             _ => None,
         };
         let forecast = (person.role == Role::Leader).then(|| report.forecast.clone());
-        let people = dataset
+        let people: Arc<[PersonRef]> = dataset
             .people
             .iter()
             .filter(|p| scope.allows_person(p.id.as_str()))
@@ -110,12 +112,12 @@ impl Snapshot {
             period: report.period.clone(),
             currency: report.currency.clone(),
             ruleset_version: report.ruleset_version.clone(),
-            deals,
-            scorecards,
+            deals: deals.into(),
+            scorecards: scorecards.into(),
             team,
             forecast,
             people,
-            activities,
+            activities: activities.into(),
             wins,
             pay: None,
         })
@@ -205,12 +207,12 @@ impl Snapshot {
             period: "FY2026-Q4".into(),
             currency: "USD".into(),
             ruleset_version: "risk-test".into(),
-            deals: vec![],
-            scorecards: vec![],
+            deals: Arc::new([]),
+            scorecards: Arc::new([]),
             team: None,
             forecast: None,
-            people: vec![],
-            activities: vec![],
+            people: Arc::new([]),
+            activities: Arc::new([]),
             wins: None,
             pay: None,
         }

@@ -69,12 +69,15 @@ impl Drafter for AgentDrafter {
             let directory = org.directory();
             let facts_started = std::time::Instant::now();
             let facts = org.facts(&snapshot).await.map_err(|e| DraftError::Transient(e.to_string()))?;
+            let content =
+                org.shared_content_digest(&snapshot).await.map_err(|e| DraftError::Transient(e.to_string()))?;
             let facts_ms = facts_started.elapsed().as_millis() as u64;
             tracing::debug!(recipient = %request.recipient.id, cut_ms, facts_ms, "draft inputs ready");
             let run_key = format!("weekly:{}", request.week);
             let now = chrono::Utc::now();
+            let prepared = agent::Prepared { facts: Some(facts), content };
             let outcome =
-                agent::draft_one_with(&self.setup, snapshot, Some(facts), &directory, &run_key, Some(&self.store), now)
+                agent::draft_one_with(&self.setup, snapshot, prepared, &directory, &run_key, Some(&self.store), now)
                     .await
                     .map_err(|error| match error {
                         AgentError::Store(e) => DraftError::Transient(format!("storing the draft: {e}")),

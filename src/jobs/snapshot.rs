@@ -6,6 +6,7 @@
 //! only the few recent ones each open deal shows a drafter carry their text, read by id.
 
 use super::JobError;
+use crate::agent::hashing::{content_digest, ContentDigest};
 use crate::agent::snapshot::PersonRef;
 use crate::agent::validator::{Directory, Facts};
 use crate::agent::{Snapshot, SnapshotIndex};
@@ -38,6 +39,7 @@ pub struct OrgSnapshot {
     /// draft, and the validator's facts about it.
     org_wide: std::sync::OnceLock<Option<Snapshot>>,
     org_wide_facts: OnceCell<Arc<Facts>>,
+    org_wide_content: OnceCell<ContentDigest>,
 }
 
 impl OrgSnapshot {
@@ -79,6 +81,7 @@ impl OrgSnapshot {
             deal_states: std::sync::OnceLock::new(),
             org_wide: std::sync::OnceLock::new(),
             org_wide_facts: OnceCell::new(),
+            org_wide_content: OnceCell::new(),
         }
     }
 
@@ -112,7 +115,7 @@ impl OrgSnapshot {
     }
 
     /// Cuts the organisation-wide snapshot every leader's draft shares and works out its facts
-    /// (see [`SnapshotCache::get`]).
+    /// and content digest (see [`SnapshotCache::get`]).
     async fn warm_up(self: Arc<Self>) {
         let started = std::time::Instant::now();
         let Some(leader) = self.dataset().people.iter().find(|p| p.role == Role::Leader).cloned() else { return };
@@ -121,12 +124,13 @@ impl OrgSnapshot {
             return;
         };
         let cut_ms = started.elapsed().as_millis() as u64;
-        if let Err(error) = self.facts(&snapshot).await {
-            tracing::warn!(%error, "working out the leaders' facts ahead of the drafts failed");
+        let (facts, content) = tokio::join!(self.facts(&snapshot), self.shared_content_digest(&snapshot));
+        if let Err(error) = facts.and(content) {
+            tracing::warn!(%error, "working out the leaders' shared state ahead of the drafts failed");
         }
         tracing::debug!(
             cut_ms,
-            facts_ms = started.elapsed().as_millis() as u64 - cut_ms,
+            facts_and_digest_ms = started.elapsed().as_millis() as u64 - cut_ms,
             "leaders' shared state ready"
         );
     }
@@ -149,6 +153,30 @@ impl OrgSnapshot {
         let shared =
             self.org_wide_facts.get_or_try_init(|| async { compute(snapshot.clone()).await.map(Arc::new) }).await?;
         Ok(shared.for_recipient(&snapshot.recipient))
+    }
+
+    /// The content digest of `snapshot`, a recipient snapshot of this organisation, when it is
+    /// the organisation-wide one every leader's draft shares: worked out once, off the async
+    /// threads. `None` for any other, whose input hash works out its own.
+    pub async fn shared_content_digest(
+        self: &Arc<Self>,
+        snapshot: &Snapshot,
+    ) -> Result<Option<ContentDigest>, JobError> {
+        // A leader's snapshot is the organisation-wide one addressed to them; a pay outlook
+        // would make it their own.
+        if snapshot.recipient.role != Role::Leader || snapshot.pay.is_some() {
+            return Ok(None);
+        }
+        let digest = self
+            .org_wide_content
+            .get_or_try_init(|| async {
+                let snapshot = snapshot.clone();
+                tokio::task::spawn_blocking(move || content_digest(&snapshot))
+                    .await
+                    .map_err(|e| JobError::Transient(format!("hashing the leaders' snapshot failed: {e}")))
+            })
+            .await?;
+        Ok(Some(*digest))
     }
 
     /// Every deal's state by id, computed once per snapshot: each delivery indexed into
@@ -258,7 +286,7 @@ mod tests {
         assert!(with_activities > 0, "the recipients' snapshots quote activity text");
     }
 
-    /// Leaders share one cut and one set of facts, each addressed to its own leader, and equal
+    /// Leaders share one cut, one set of facts and one content digest, each addressed to its own leader, and equal
     /// to what each leader's own would be.
     #[tokio::test]
     async fn leaders_share_the_organisation_wide_snapshot_and_facts() {
@@ -281,7 +309,13 @@ mod tests {
             assert_eq!(format!("{:?}", shared.pool), format!("{:?}", fresh.pool));
             assert_eq!(shared.ids, fresh.ids);
             assert_eq!(shared.people, fresh.people);
+            let digest = compact.shared_content_digest(&snapshot).await.unwrap();
+            assert_eq!(digest, Some(content_digest(&own.unwrap())), "the leaders share the content digest");
+            assert!(Arc::ptr_eq(&snapshot.deals, &compact.recipient_snapshot(leader).unwrap().deals), "not copied");
         }
+        let rep = org.dataset.people.iter().find(|p| p.role == Role::Rep).unwrap();
+        let rep_snapshot = compact.recipient_snapshot(rep).unwrap();
+        assert_eq!(compact.shared_content_digest(&rep_snapshot).await.unwrap(), None);
     }
 
     #[test]

@@ -229,7 +229,7 @@ impl Facts {
                 ..ScopeFacts::default()
             }),
         };
-        for deal in &snapshot.deals {
+        for deal in snapshot.deals.iter() {
             let mut evidence = BTreeSet::new();
             for flag in &deal.flags {
                 evidence.insert(flag.signal.as_str().to_owned());
@@ -255,7 +255,7 @@ impl Facts {
             );
         }
         facts.flagged_deals = snapshot.deals.iter().filter(|d| d.highest_severity.is_some()).count();
-        for person in &snapshot.people {
+        for person in snapshot.people.iter() {
             facts.people.insert(person.person_id.clone(), person.name.clone());
             facts.ids.insert(person.person_id.clone());
         }
@@ -282,7 +282,7 @@ impl Facts {
                 facts.accounts.insert(row.key.clone());
             }
         }
-        for activity in &snapshot.activities {
+        for activity in snapshot.activities.iter() {
             for text in activity.subject.iter().chain(activity.snippet.iter()) {
                 facts.quoted_words.push(words(text));
             }
@@ -363,11 +363,11 @@ fn number_pool(snapshot: &Snapshot) -> NumberPool {
         pool.add_json(&value, key, scale);
     }
     // One deal at a time: a leader's snapshot holds every open deal of the organisation.
-    for deal in &snapshot.deals {
+    for deal in snapshot.deals.iter() {
         pool.add_json(&serde_json::to_value(deal).unwrap_or_default(), "deals", scale);
     }
     pool.add_date(snapshot.as_of);
-    for activity in &snapshot.activities {
+    for activity in snapshot.activities.iter() {
         pool.add_date(activity.occurred_on);
     }
     if let Ok(period) = snapshot.period.parse::<crate::domain::Period>() {
@@ -389,7 +389,7 @@ fn number_pool(snapshot: &Snapshot) -> NumberPool {
     }
     let open: i64 = snapshot.deals.iter().filter(|d| d.currency == snapshot.currency).map(|d| d.amount_minor).sum();
     pool.add_money(open as f64 / scale);
-    for deal in &snapshot.deals {
+    for deal in snapshot.deals.iter() {
         pool.add_money(deal.amount_minor as f64 * (1.0 - deal.win_probability) / scale);
         pool.add_plain(count(deal.flags.len()));
         if let Some(added) = crate::agent::tools::attainment_added(snapshot, deal) {
@@ -401,7 +401,7 @@ fn number_pool(snapshot: &Snapshot) -> NumberPool {
         pool.add_share(crate::features::numbers::share(team.booked_minor as f64, team.quota_minor as f64));
         pool.add_money((team.quota_minor - team.booked_minor).max(0) as f64 / scale);
     }
-    for card in &snapshot.scorecards {
+    for card in snapshot.scorecards.iter() {
         pool.add_money((card.quota_minor - card.booked_minor).max(0) as f64 / scale);
     }
     pool
