@@ -49,6 +49,10 @@ async fn fresh_store(org: &crate::sim::SimOrg, dir: &std::path::Path, connection
 struct ScriptedModel {
     latency: Duration,
     calls: AtomicU64,
+    /// Calls being answered now, and the most there ever were: the run must keep to its
+    /// configured model concurrency.
+    in_flight: AtomicU64,
+    most_in_flight: AtomicU64,
     drafts: HashMap<(String, String), Value>,
 }
 
@@ -62,7 +66,10 @@ fn recipient_in(request: &Value) -> Option<(String, String)> {
 
 async fn complete(State(model): State<Arc<ScriptedModel>>, Json(request): Json<Value>) -> Json<Value> {
     model.calls.fetch_add(1, Ordering::Relaxed);
+    let now = model.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    model.most_in_flight.fetch_max(now, Ordering::SeqCst);
     tokio::time::sleep(model.latency).await;
+    model.in_flight.fetch_sub(1, Ordering::SeqCst);
     let message = match recipient_in(&request).and_then(|key| model.drafts.get(&key)) {
         Some(call) => json!({ "role": "assistant", "content": null, "tool_calls": [call] }),
         None => json!({ "role": "assistant", "content": "I cannot tell who this is for." }),
@@ -98,7 +105,13 @@ async fn scripted_endpoint(
             drafts.insert((person.name.clone(), person.role.as_str().to_owned()), call);
         }
     }
-    let model = Arc::new(ScriptedModel { latency, calls: AtomicU64::new(0), drafts });
+    let model = Arc::new(ScriptedModel {
+        latency,
+        calls: AtomicU64::new(0),
+        in_flight: AtomicU64::new(0),
+        most_in_flight: AtomicU64::new(0),
+        drafts,
+    });
     let router = Router::new().route("/v1/chat/completions", post(complete)).with_state(model.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
@@ -112,6 +125,11 @@ async fn scripted_endpoint(
 /// generated at.
 fn bench_week() -> IsoWeek {
     IsoWeek::of(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default())
+}
+
+/// Job slots for a run whose model takes `model_concurrency` calls at once: half as many again.
+fn jobs_beside_model(model_concurrency: u32) -> u32 {
+    model_concurrency.saturating_add(model_concurrency / 2)
 }
 
 /// What the run process reports back, one JSON line on its standard output.
@@ -152,6 +170,10 @@ pub async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
         config.llm.model = "scripted".to_owned();
         config.llm.concurrency = one.concurrency as usize;
         config.llm.request_timeout_secs = one.latency.as_secs() + 30;
+        // As the configuration advises for a remote model: job slots beyond the model's, so
+        // deliveries and each draft's work around its call overlap the calls.
+        config.jobs.concurrency = jobs_beside_model(one.concurrency);
+        config.database.max_connections = config.jobs.concurrency.max(8);
     }
     let config = Arc::new(config);
     let store = Store::open("", &one.data_dir, config.database.max_connections).await?;
@@ -283,12 +305,15 @@ pub async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u
     let ideal = calls as f64 * latency.as_secs_f64() / f64::from(concurrency.max(1));
     let ratio = remote.seconds / ideal.max(f64::EPSILON);
     println!(
-        "run scripted model ({}ms per call, concurrency {concurrency}): {} drafts ({} fallback), {} delivered, \
-         {calls} model calls in {:.1}s; ideal {:.1}s; ratio {ratio:.2} (budget 1.30, {}); peak RSS {}; {}",
+        "run scripted model ({}ms per call, concurrency {concurrency}, {} jobs at once): {} drafts ({} fallback), \
+         {} delivered, {calls} model calls (at most {} at once) in {:.1}s; ideal {:.1}s; ratio {ratio:.2} \
+         (budget 1.30, {}); peak RSS {}; {}",
         latency.as_millis(),
+        jobs_beside_model(concurrency),
         remote.drafted,
         remote.fallbacks,
         remote.delivered,
+        model.most_in_flight.load(Ordering::SeqCst),
         remote.seconds,
         ideal,
         if ratio <= 1.30 { "met" } else { "missed" },

@@ -55,7 +55,8 @@ pub struct LlmConfig {
     /// Whole-request timeout for one model call.
     pub request_timeout_secs: u64,
     pub connect_timeout_secs: u64,
-    /// Recipients drafted at the same time.
+    /// Model calls in flight at once across the process (the endpoint's capacity); runs
+    /// drafted in one call (the demo, the evals) also draft this many recipients at a time.
     pub concurrency: usize,
     /// Model calls per draft, the repair turn included.
     pub turn_budget: u32,

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobsConfig {
-    /// Jobs one process works on at once; drafting with a remote model is bounded by this.
+    /// Jobs one process works on at once. Model calls are bounded by `llm.concurrency` on top:
+    /// with a remote model, set this above it, so that deliveries and each draft's work around
+    /// its calls (snapshot, validation, storage) overlap the calls instead of taking their turn.
     pub concurrency: u32,
     /// How long a claimed job stays leased without a heartbeat before another worker may take it.
     pub lease_seconds: u64,

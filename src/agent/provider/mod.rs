@@ -3,10 +3,12 @@
 //! The loop speaks only these neutral message types; retries live in the loop, not here, so
 //! every provider gets the same policy.
 
+mod limited;
 mod offline;
 mod openai;
 mod wire;
 
+pub use limited::Limited;
 pub use offline::OfflineProvider;
 pub use openai::OpenAiProvider;
 
@@ -115,10 +117,11 @@ pub trait Provider: Send + Sync {
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> BoxFuture<'a, Result<ModelReply, ProviderError>>;
 }
 
-/// The provider the configuration names.
+/// The provider the configuration names; a remote one with at most `llm.concurrency` calls in
+/// flight across the process.
 pub fn from_config(config: &LlmConfig) -> Result<Arc<dyn Provider>, super::AgentError> {
     match config.provider {
         ProviderKind::Offline => Ok(Arc::new(OfflineProvider)),
-        ProviderKind::Openai => Ok(Arc::new(OpenAiProvider::new(config)?)),
+        ProviderKind::Openai => Ok(Arc::new(Limited::new(OpenAiProvider::new(config)?, config.concurrency))),
     }
 }
