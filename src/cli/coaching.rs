@@ -31,14 +31,17 @@ pub async fn weekly_coaching_run(
 }
 
 pub fn print_summary(summary: &RunSummary, dir: &std::path::Path, store: &Store) {
-    let kinds = |kind: crate::agent::DraftKind| summary.drafts.iter().filter(|d| d.kind == kind).count();
+    let kinds = |kind: crate::agent::DraftKind, one: &str, many: &str| {
+        let count = summary.drafts.iter().filter(|d| d.kind == kind).count();
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
     println!();
     println!(
-        "Weekly coaching run {} (offline provider): {} rep nudges, {} intervention briefs, {} forecast memos in {:.2}s",
+        "Weekly coaching run {} (offline provider): {}, {}, {} in {:.2}s",
         summary.run_key,
-        kinds(crate::agent::DraftKind::RepNudge),
-        kinds(crate::agent::DraftKind::InterventionBrief),
-        kinds(crate::agent::DraftKind::ForecastMemo),
+        kinds(crate::agent::DraftKind::RepNudge, "rep nudge", "rep nudges"),
+        kinds(crate::agent::DraftKind::InterventionBrief, "intervention brief", "intervention briefs"),
+        kinds(crate::agent::DraftKind::ForecastMemo, "forecast memo", "forecast memos"),
         summary.wall_ms as f64 / 1000.0
     );
     println!(

@@ -81,7 +81,7 @@ pub fn nudge(snapshot: &Snapshot) -> RepNudge {
     let card = snapshot.scorecard(&snapshot.recipient.person_id);
     let quota_progress = match card {
         Some(card) if card.quota_minor > 0 => format!(
-            "Booked {} against a {} quota for {}: {} attainment, pace {} (1.0 is on pace), coverage {}x of the quota still to book.",
+            "Booked {} against a {} quota for {}: {} attainment, pace {:.2} (1.00 is on pace), coverage {}x of the quota still to book.",
             snapshot.money(card.booked_minor),
             snapshot.money(card.quota_minor),
             card.period,

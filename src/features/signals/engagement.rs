@@ -151,9 +151,11 @@ fn one_sided(context: &DealContext<'_, '_>) -> Option<Finding> {
         severity,
         reason: context.text(|| {
             format!(
-                "In the last {} days we reached out {outbound} times and the buyer replied {inbound} times \
-             ({:.0}% replies); warn at {:.0}% or less, high at no reply to {} or more.",
+                "In the last {} days we reached out {} and the buyer replied {} ({:.0}% replies); warn at {:.0}% \
+             or less, high at no reply to {} or more.",
                 rule.lookback_days,
+                times(outbound),
+                times(inbound),
                 reply_share * 100.0,
                 rule.warn_reply_share * 100.0,
                 rule.high_min_outbound
@@ -164,4 +166,13 @@ fn one_sided(context: &DealContext<'_, '_>) -> Option<Finding> {
         activities: engagement.window_outbound_ids.clone(),
         history: Vec::new(),
     })
+}
+
+/// "once", "twice" or "N times".
+fn times(count: u32) -> String {
+    match count {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
 }

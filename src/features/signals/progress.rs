@@ -2,7 +2,7 @@
 //! amount decreased, ageing beyond the won-deal age distribution and stale next step.
 
 use super::{rising, DealContext, Finding, Severity, SignalId};
-use crate::features::numbers::{percentile_sorted, r1};
+use crate::features::numbers::{money_text, percentile_sorted, r1};
 use chrono::Duration;
 
 pub fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
@@ -93,19 +93,21 @@ fn amount_decreased(context: &DealContext<'_, '_>) -> Option<Finding> {
     }
     let drop_percent = (peak - current) as f64 * 100.0 / peak as f64;
     let severity = rising(drop_percent, rule.warn_percent, rule.high_percent)?;
+    let currency = context.deal.amount.currency;
+    let money = |minor: i64| money_text(minor, currency.as_str(), currency.exponent());
     Some(Finding {
         signal: SignalId::AmountDecreased,
         severity,
         reason: context.text(|| {
             format!(
-            "The amount fell {}% in the last {} days, from a peak of {} to {} (minor units); warn at {}%, high at {}%.",
-            r1(drop_percent),
-            rule.lookback_days,
-            peak,
-            current,
-            rule.warn_percent,
-            rule.high_percent
-        )
+                "The amount fell {}% in the last {} days, from a peak of {} to {}; warn at {}%, high at {}%.",
+                r1(drop_percent),
+                rule.lookback_days,
+                money(peak),
+                money(current),
+                rule.warn_percent,
+                rule.high_percent
+            )
         }),
         measure: r1(drop_percent),
         threshold: if severity == Severity::High { rule.high_percent } else { rule.warn_percent },
