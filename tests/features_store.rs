@@ -9,6 +9,7 @@ use candor::features::{analyse, to_json, EngineData, Index, Settings};
 use candor::sim::{self, SimParams};
 use candor::store::{report_hash, Store};
 use common::{sample_dataset, ts};
+use std::collections::BTreeMap;
 
 fn settings() -> Settings {
     Settings::from_config(&candor::config::Config::default())
@@ -64,6 +65,36 @@ both_backends!(a_report_stored_in_parts_appears_with_its_summary_row, |store: St
     let stored = store.risk_snapshot("run-parts").await.unwrap().unwrap();
     assert_eq!(stored.report_hash, report_hash(&report));
     assert_eq!(store.risk_flags("run-parts").await.unwrap(), store.risk_flags("run-whole").await.unwrap());
+});
+
+both_backends!(pipeline_sums_round_each_deal_as_the_engine_does, |store: Store| async move {
+    let data = sample_dataset();
+    let mut report = analyse(&Index::new(&data), &settings(), ts("2026-11-16T00:00:00Z"));
+    // Weighted amounts that fall exactly on a half round away from zero, as f64::round does.
+    for (deal, amount) in report.deals.iter_mut().zip([12_345, 7, 250_001]) {
+        deal.amount_minor = amount;
+        deal.win_probability = 0.5;
+    }
+    store.save_risk_report("run-sums", &report).await.unwrap();
+    let mut expected: BTreeMap<(String, String, String), (i64, i64, i64)> = BTreeMap::new();
+    for deal in &report.deals {
+        for owner in [String::new(), deal.owner_id.clone()] {
+            let key = (owner, deal.stage.clone(), deal.currency.clone());
+            let sum = expected.entry(key).or_default();
+            sum.0 += 1;
+            sum.1 += deal.amount_minor;
+            sum.2 += (deal.amount_minor as f64 * deal.win_probability).round() as i64;
+        }
+    }
+    for per_owner in [false, true] {
+        let sums = store.snapshot_stage_sums("run-sums", per_owner).await.unwrap();
+        assert_eq!(sums.len(), expected.keys().filter(|(owner, _, _)| owner.is_empty() != per_owner).count());
+        for sum in sums {
+            assert_eq!(sum.owner_id.is_empty(), !per_owner);
+            let key = (sum.owner_id.clone(), sum.stage.clone(), sum.currency.clone());
+            assert_eq!(Some(&(sum.deals, sum.amount_minor, sum.weighted_minor)), expected.get(&key), "{key:?}");
+        }
+    }
 });
 
 both_backends!(sim_ground_truth_loads_back, |store: Store| async move {

@@ -2,7 +2,7 @@
 //! roll-ups and forecast as the JSON the engine wrote, and a deal's activities and history for
 //! the evidence behind its flags, and activity text by id for the drafts that quote it. Filtering by who may see what happens above this layer.
 
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -128,11 +128,16 @@ impl Store {
     pub async fn snapshot_stage_sums(&self, run_id: &str, per_owner: bool) -> Result<Vec<StageSum>, StoreError> {
         let owner = if per_owner { "owner_id" } else { "''" };
         let group = if per_owner { "owner_id, stage, currency" } else { "stage, currency" };
-        // Each deal's weighted amount is rounded before summing, as a per-deal total would be.
+        // Each deal's weighted amount is rounded before summing, half away from zero as the
+        // engine's f64::round does: SQLite's ROUND does so, Postgres's rounds a half to even.
+        let weighted = "amount_minor * win_probability";
+        let rounded = match self.backend {
+            Backend::Sqlite => format!("ROUND({weighted})"),
+            Backend::Postgres => format!("SIGN({weighted}) * FLOOR(ABS({weighted}) + 0.5)"),
+        };
         let sql = format!(
             "SELECT {owner}, stage, currency, COUNT(*), CAST(SUM(amount_minor) AS BIGINT), \
-             CAST(SUM(ROUND(amount_minor * win_probability)) AS BIGINT) FROM deal_snapshots WHERE run_id = $1 \
-             GROUP BY {group} ORDER BY {group}"
+             CAST(SUM({rounded}) AS BIGINT) FROM deal_snapshots WHERE run_id = $1 GROUP BY {group} ORDER BY {group}"
         );
         let rows = sqlx::query(&sql).bind(run_id).fetch_all(&self.pool).await?;
         rows.iter()
