@@ -6,7 +6,7 @@
 //! ([`content_digest`]). Recipients who share a scope (every leader sees the whole organisation)
 //! share that digest, so it is worked out once for them rather than once per recipient.
 
-use super::snapshot::Snapshot;
+use super::snapshot::{PersonRef, Snapshot};
 use super::tools::export;
 use crate::features::Sha256Writer;
 use sha2::{Digest, Sha256};
@@ -50,42 +50,12 @@ pub fn input_hash(inputs: &HashInputs<'_>) -> String {
 /// The digest of everything in `snapshot` but its recipient: what the snapshots of recipients
 /// who share a scope have in common.
 pub fn content_digest(snapshot: &Snapshot) -> ContentDigest {
-    // Destructured in full so that a field added to the snapshot cannot be left out.
-    let Snapshot {
-        recipient: _,
-        kind,
-        as_of,
-        period,
-        currency,
-        ruleset_version,
-        deals,
-        scorecards,
-        team,
-        forecast,
-        people,
-        activities,
-        wins,
-        pay,
-    } = snapshot;
+    // The same snapshot addressed to no one (its role stays: it shapes the draft). Every other
+    // field, present or added later, is hashed; the large lists are shared, so the copy is cheap.
+    let recipient = PersonRef { person_id: String::new(), name: String::new(), role: snapshot.recipient.role };
+    let content = Snapshot { recipient, ..snapshot.clone() };
     let mut hasher = Sha256::new();
-    write_json(
-        &mut hasher,
-        &(
-            kind,
-            as_of,
-            period,
-            currency,
-            ruleset_version,
-            deals,
-            scorecards,
-            team,
-            forecast,
-            people,
-            activities,
-            wins,
-            pay,
-        ),
-    );
+    write_json(&mut hasher, &content);
     ContentDigest(hasher.finalize().into())
 }
 
@@ -102,7 +72,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::agent::drafts::DraftKind;
-    use crate::agent::snapshot::PersonRef;
     use crate::domain::Role;
 
     fn inputs(snapshot: &Snapshot, content: Option<ContentDigest>) -> String {

@@ -68,9 +68,9 @@ impl Drafter for AgentDrafter {
             }
             let directory = org.directory();
             let facts_started = std::time::Instant::now();
-            let facts = org.facts(&snapshot).await.map_err(|e| DraftError::Transient(e.to_string()))?;
-            let content =
-                org.shared_content_digest(&snapshot).await.map_err(|e| DraftError::Transient(e.to_string()))?;
+            let (facts, content) = tokio::join!(org.facts(&snapshot), org.shared_content_digest(&snapshot));
+            let transient = |e: super::JobError| DraftError::Transient(e.to_string());
+            let (facts, content) = (facts.map_err(transient)?, content.map_err(transient)?);
             let facts_ms = facts_started.elapsed().as_millis() as u64;
             tracing::debug!(recipient = %request.recipient.id, cut_ms, facts_ms, "draft inputs ready");
             let run_key = format!("weekly:{}", request.week);
