@@ -15,7 +15,7 @@ pub use ingest::{BodyRetention, IngestConfig};
 pub use llm::{AzureConfig, CompliancePolicy, ComplianceRule, LlmConfig, ProviderKind};
 pub use memory::{EmbeddingsConfig, QdrantConfig};
 use serde::{Deserialize, Serialize};
-pub use service::{AuditConfig, HttpConfig, JobsConfig, ReviewConfig, ScheduleConfig};
+pub use service::{parse_cron, AuditConfig, HttpConfig, JobsConfig, ReviewConfig, ReviewPolicy, ScheduleConfig};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -213,24 +213,19 @@ impl Default for SimConfig {
 }
 
 /// The default pipeline for institutional financial-services sales.
+/// The built-in pipeline ([`crate::domain::default_stages`]) as configuration.
 pub fn default_stages() -> Vec<StageConfig> {
-    let stage = |key: &str, label: &str, order, probability, status| StageConfig {
-        pipeline: default_pipeline(),
-        key: key.to_owned(),
-        label: label.to_owned(),
-        order,
-        probability,
-        status,
-    };
-    vec![
-        stage("qualify", "Qualify", 1, 10, StageStatus::Open),
-        stage("discover", "Discover", 2, 20, StageStatus::Open),
-        stage("solution", "Solution design", 3, 40, StageStatus::Open),
-        stage("proposal", "Proposal", 4, 60, StageStatus::Open),
-        stage("negotiate", "Negotiate", 5, 80, StageStatus::Open),
-        stage("closed_won", "Closed won", 6, 100, StageStatus::Won),
-        stage("closed_lost", "Closed lost", 7, 0, StageStatus::Lost),
-    ]
+    crate::domain::default_stages()
+        .into_iter()
+        .map(|s| StageConfig {
+            pipeline: s.pipeline,
+            key: s.key,
+            label: s.label,
+            order: s.order,
+            probability: s.probability,
+            status: s.status,
+        })
+        .collect()
 }
 
 impl Config {
@@ -339,6 +334,15 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// What the risk engine runs with: its rules, the fiscal calendar and the reporting currency.
+    pub fn risk_settings(&self) -> crate::features::Settings {
+        crate::features::Settings {
+            rules: self.risk.clone(),
+            calendar: self.fiscal_calendar(),
+            currency: self.currency(),
+        }
     }
 
     pub fn stage_catalogue(&self) -> StageCatalogue {

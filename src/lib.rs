@@ -19,3 +19,4 @@ pub mod review;
 pub mod sim;
 pub mod spm;
 pub mod store;
+pub mod testkit;

@@ -7,7 +7,7 @@ use candor::agent::validator::{Directory, Facts};
 use candor::agent::{drafter, render, Draft, InterventionBrief, Snapshot, Validator};
 use candor::config::Config;
 use candor::domain::{Dataset, Hierarchy, Role};
-use candor::features::{analyse, start_of_day, Index, RiskReport, Settings};
+use candor::features::{analyse, start_of_day, Index, RiskReport};
 use candor::sim::{self, SimParams};
 use chrono::NaiveDate;
 
@@ -31,7 +31,7 @@ fn org() -> Org {
         fiscal_year_start_month: 1,
     };
     let dataset = sim::generate(&params).dataset;
-    let report = analyse(&Index::new(&dataset), &Settings::from_config(&config), params.as_of);
+    let report = analyse(&Index::new(&dataset), &config.risk_settings(), params.as_of);
     Org { config, dataset, report }
 }
 

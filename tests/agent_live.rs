@@ -1,16 +1,21 @@
-//! A weekly run over the demo organisation against a real tiny model (SmolLM2-135M behind an
+//! The weekly run's job pipeline over the demo organisation against a real tiny model (SmolLM2-135M behind an
 //! OpenAI-compatible server, started by `../shared/llm/serve-tiny-llm.sh`). Runs only when
 //! `CANDOR_TINY_LLM_URL` is set. Its tool arguments are often nonsense: every recipient must
 //! still end with a validated draft or a fallback, and nothing that failed validation may be
 //! stored as valid.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use candor::agent::{provider, weekly_run, AgentSetup, DraftStatus, RunData};
+use candor::agent::AgentSetup;
 use candor::config::{Config, ProviderKind};
-use candor::features::{analyse, start_of_day, Index, Settings};
+use candor::deliver::Deliverer;
+use candor::domain::{DraftKind, DraftStatus, IsoWeek};
+use candor::features::start_of_day;
+use candor::jobs::{start_run, wait_for_run, Pipeline, RunRequest, RunState, Selection, Worker};
 use candor::sim::{self, SimParams};
+use candor::store::DraftQuery;
 use chrono::NaiveDate;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weekly_run_against_the_tiny_model_ends_validated_or_in_fallback() {
@@ -47,42 +52,46 @@ async fn weekly_run_against_the_tiny_model_ends_validated_or_in_fallback() {
         fiscal_year_start_month: config.org.fiscal_year_start_month,
     };
     let org = sim::generate(&params);
-    let dataset = Arc::new(org.dataset);
-    let report = Arc::new(analyse(&Index::new(&dataset), &Settings::from_config(&config), as_of));
     let dir = tempfile::tempdir().unwrap();
     let store = candor::store::Store::open("", dir.path(), 4).await.unwrap();
-    let setup = Arc::new(AgentSetup::new(&config, provider::from_config(&config.llm).unwrap()).unwrap());
-    let data = RunData { dataset: dataset.clone(), report };
-    let summary =
-        weekly_run(setup, data, Some(store.clone()), "live:2026-W47", None, chrono::Utc::now()).await.unwrap();
+    store.replace_sim(&org).await.unwrap();
+    // The weekly run's own pipeline, worked here with the live model.
+    let started = std::time::Instant::now();
+    let setup = Arc::new(AgentSetup::from_config(&config).unwrap());
+    let deliverer = Arc::new(Deliverer::from_config(&config, dir.path()).unwrap());
+    let pipeline = Pipeline::new(store.clone(), Arc::new(config.clone()), setup, deliverer);
+    let week: IsoWeek = "2026-W47".parse().unwrap();
+    let request = RunRequest { week, selection: Selection::All, as_of, trigger: "live".to_owned() };
+    let (run, _) = start_run(&store, &config, &request, chrono::Utc::now()).await.unwrap();
+    let worker = Worker::new(Arc::new(pipeline)).spawn();
+    let status = wait_for_run(&store, &run.id, Duration::from_millis(200), |_| {}).await.unwrap();
+    worker.stop(Duration::from_secs(10)).await;
+    assert_eq!(status.state, RunState::Completed, "{status:?}");
 
-    let recipients = dataset.people.iter().filter(|p| candor::agent::DraftKind::for_role(p.role).is_some()).count();
-    assert_eq!(summary.drafts.len(), recipients, "every recipient has a draft");
-    let stored = store.drafts_of_run("live:2026-W47").await.unwrap();
-    assert_eq!(stored.len(), recipients);
-    for draft in &summary.drafts {
-        assert!(draft.valid, "{} is stored invalid: {:?}", draft.recipient_id, draft.findings);
-        if draft.status != DraftStatus::Fallback {
-            assert!(draft.model_calls >= 1);
+    let recipients = org.dataset.people.iter().filter(|p| DraftKind::for_role(p.role).is_some()).count();
+    let stored = store.drafts(DraftQuery { run_id: Some(&run.id), ..DraftQuery::default() }).await.unwrap();
+    assert_eq!(stored.len(), recipients, "every recipient has a draft");
+    for row in &stored {
+        let p = &row.provenance;
+        let findings: Vec<serde_json::Value> = serde_json::from_str(&p.validator_results).unwrap();
+        assert_eq!(p.valid, findings.is_empty(), "{}: valid flag and validator results disagree", row.id);
+        assert!(p.valid, "{} failed validation: {}", row.id, p.validator_results);
+        assert_eq!(p.provider, "openai");
+        if p.status != DraftStatus::Fallback {
+            assert!(p.model_calls >= 1);
         }
     }
-    for row in &stored {
-        let findings: Vec<serde_json::Value> = serde_json::from_str(&row.validator_results).unwrap();
-        assert_eq!(row.valid, findings.is_empty(), "{}: valid flag and validator results disagree", row.id);
-        assert!(row.valid, "{} failed validation: {}", row.id, row.validator_results);
-        assert_eq!(row.fallback, row.status == "fallback");
-        assert_eq!(row.provider, "openai");
-    }
-    let tokens: u64 = summary.drafts.iter().map(|d| d.usage.prompt_tokens).sum();
+    let tokens: i64 = stored.iter().map(|d| d.provenance.prompt_tokens).sum();
     assert!(tokens > 0, "the model was really called");
+    let count = |status: DraftStatus| stored.iter().filter(|d| d.provenance.status == status).count();
     eprintln!(
         "live run: {} drafts, {} validated, {} repaired, {} fallback, {} prompt tokens, {:.1}s",
-        summary.drafts.len(),
-        summary.count(DraftStatus::Validated),
-        summary.count(DraftStatus::Repaired),
-        summary.count(DraftStatus::Fallback),
+        stored.len(),
+        count(DraftStatus::Validated),
+        count(DraftStatus::Repaired),
+        count(DraftStatus::Fallback),
         tokens,
-        summary.wall_ms as f64 / 1000.0
+        started.elapsed().as_secs_f64()
     );
     store.close().await;
 }

@@ -10,7 +10,7 @@ use candor::agent::{draft_one, drafter, render, AgentSetup, Draft, DraftStatus, 
 use candor::comp::{calculate, gather, GatherRequest, DEFAULT_PLAN_TOML};
 use candor::config::Config;
 use candor::domain::{Dataset, Hierarchy, Role};
-use candor::features::{analyse, start_of_day, Index, RiskReport, Settings};
+use candor::features::{analyse, start_of_day, Index, RiskReport};
 use candor::sim::{self, SimParams};
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ fn org(config: &Config) -> (Dataset, RiskReport) {
         fiscal_year_start_month: 1,
     };
     let dataset = sim::generate(&params).dataset;
-    let report = analyse(&Index::new(&dataset), &Settings::from_config(config), params.as_of);
+    let report = analyse(&Index::new(&dataset), &config.risk_settings(), params.as_of);
     (dataset, report)
 }
 
@@ -98,7 +98,7 @@ async fn with_a_plan_file_the_bonus_line_states_the_statement_and_slip_costs() {
         let findings = validator.validate(&draft, &rendered, &facts, &directory);
         assert!(findings.is_empty(), "{}: {findings:?}", snapshot.recipient.person_id);
 
-        let outcome = draft_one(&setup, snapshot, &directory, "test", None, chrono::Utc::now()).await.unwrap();
+        let outcome = draft_one(&setup, snapshot, &directory, None).await.unwrap();
         assert_eq!(outcome.status, DraftStatus::Validated, "{:?}", outcome.findings);
     }
     assert!(slips > 0, "some rep has an urgent deal due this quarter whose slip costs pay");

@@ -14,7 +14,8 @@ use candor::agent::validator::Directory;
 use candor::agent::{draft_one, drafter, AgentSetup, Draft, DraftOutcome, DraftStatus, Snapshot, StopReason};
 use candor::config::{Config, ProviderKind};
 use candor::domain::{Dataset, Hierarchy, Role};
-use candor::features::{analyse, start_of_day, Index, RiskReport, Settings};
+use candor::features::{analyse, start_of_day, Index, RiskReport};
+use candor::review::NewDraft;
 use candor::sim::{self, SimParams};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -44,9 +45,9 @@ fn build_org(plant: bool) -> Org {
     let mut org = sim::generate(&params);
     if plant {
         let open = org.truth.deals.iter().map(|t| t.deal_id.to_string()).collect();
-        candor::agent::eval::plant_instruction(&mut org.dataset, &open);
+        candor::testkit::eval::plant_instruction(&mut org.dataset, &open);
     }
-    let report = analyse(&Index::new(&org.dataset), &Settings::from_config(&config), params.as_of);
+    let report = analyse(&Index::new(&org.dataset), &config.risk_settings(), params.as_of);
     Org { config, dataset: org.dataset, report }
 }
 
@@ -158,7 +159,7 @@ async fn run(org: &Org, snapshot: Snapshot, steps: Vec<Step>) -> (DraftOutcome, 
     let provider: Arc<dyn Provider> = Arc::new(OpenAiProvider::new(&config.llm).unwrap());
     let setup = AgentSetup::new(&config, provider).unwrap();
     let directory = Directory::from_dataset(&org.dataset);
-    let outcome = draft_one(&setup, snapshot, &directory, "test", None, chrono::Utc::now()).await.unwrap();
+    let outcome = draft_one(&setup, snapshot, &directory, None).await.unwrap();
     let requests = script.lock().unwrap().requests.clone();
     (outcome, requests)
 }
@@ -361,18 +362,26 @@ async fn an_identical_rerun_reuses_the_stored_draft_and_spends_no_tokens() {
     let setup = AgentSetup::new(&config, provider).unwrap();
     let directory = Directory::from_dataset(&ORG.dataset);
     let now = chrono::Utc::now();
-    let first = draft_one(&setup, snapshot.clone(), &directory, "weekly:2026-W47", Some(&store), now).await.unwrap();
+    let first = draft_one(&setup, snapshot.clone(), &directory, Some(&store)).await.unwrap();
     assert_eq!(first.usage.prompt_tokens, 1000);
-    let again = draft_one(&setup, snapshot, &directory, "weekly:2026-W47", Some(&store), now).await.unwrap();
-    assert!(again.cached);
+    // The weekly run records the draft with its review decision; the next identical draft finds it.
+    let recipient = ORG.dataset.people.iter().find(|p| p.id.as_str() == snapshot.recipient.person_id).unwrap();
+    let id = format!("2026-W47.rep_nudge.{}", recipient.id);
+    let recorded =
+        NewDraft { draft_id: &id, run_id: "2026-W47", week: "2026-W47", as_of: now, recipient, outcome: &first };
+    let mut tx = store.begin().await.unwrap();
+    candor::review::record_draft_in(&store, &mut tx, &config, &recorded, now).await.unwrap();
+    tx.commit().await.unwrap();
+    let again = draft_one(&setup, snapshot, &directory, Some(&store)).await.unwrap();
+    assert_eq!(again.cached_from.as_deref(), Some(id.as_str()));
     assert_eq!(again.usage.prompt_tokens + again.usage.completion_tokens, 0);
     assert_eq!(again.rendered, first.rendered);
     assert_eq!(script.lock().unwrap().requests.len(), 1, "the re-run made no model call");
-    let stored = store.draft(&first.id).await.unwrap().unwrap();
+    let stored = store.draft(&id).await.unwrap().unwrap().provenance;
     assert_eq!(stored.provider, "openai");
     assert_eq!(stored.model, "scripted-model");
-    assert_eq!(stored.status, "validated");
-    assert!(stored.valid && !stored.fallback);
+    assert_eq!(stored.status, DraftStatus::Validated);
+    assert!(stored.valid);
     assert!(stored.transcript.contains("submit_rep_nudge"));
     assert!(stored.prompt_version.starts_with("system-") && stored.ruleset_version.starts_with("risk-"));
     assert_eq!(stored.prompt_tokens, 1000);
@@ -421,15 +430,32 @@ async fn a_weekly_run_keeps_to_the_concurrency_limit_and_drafts_everyone() {
         most: Default::default(),
     });
     let mut config = ORG.config.clone();
-    config.llm.concurrency = 2;
+    config.jobs.concurrency = 2;
+    config.jobs.poll_interval_ms = 20;
+    let dir = tempfile::tempdir().unwrap();
+    let store = candor::store::Store::open("", dir.path(), 4).await.unwrap();
+    store.save_dataset(&ORG.dataset).await.unwrap();
     let setup = Arc::new(AgentSetup::new(&config, counting.clone()).unwrap());
-    let data = candor::agent::RunData { dataset: Arc::new(ORG.dataset.clone()), report: Arc::new(ORG.report.clone()) };
-    let summary = candor::agent::weekly_run(setup, data, None, "weekly:test", None, chrono::Utc::now()).await.unwrap();
+    let deliverer = Arc::new(candor::deliver::Deliverer::from_config(&config, dir.path()).unwrap());
+    let pipeline = candor::jobs::Pipeline::new(store.clone(), Arc::new(config.clone()), setup, deliverer);
+    let week: candor::domain::IsoWeek = "2026-W47".parse().unwrap();
+    let (run, _) =
+        candor::jobs::start_run(&store, &config, &candor::jobs::RunRequest::manual(week), chrono::Utc::now())
+            .await
+            .unwrap();
+    let worker = candor::jobs::Worker::new(Arc::new(pipeline)).spawn();
+    let status = candor::jobs::wait_for_run(&store, &run.id, Duration::from_millis(20), |_| {}).await.unwrap();
+    worker.stop(Duration::from_secs(5)).await;
     let recipients = ORG.dataset.people.iter().filter(|p| p.role != Role::Admin).count();
-    assert_eq!(summary.drafts.len(), recipients);
-    assert!(summary.drafts.iter().all(|d| d.valid && d.status == DraftStatus::Validated), "offline drafts validate");
+    assert_eq!(status.drafted as usize, recipients, "{status:?}");
+    let drafts = store.drafts(candor::store::DraftQuery::default()).await.unwrap();
+    assert!(
+        drafts.iter().all(|d| d.provenance.valid && d.provenance.status == DraftStatus::Validated),
+        "offline drafts validate"
+    );
     let most = counting.most.load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(most, 2, "at most two recipients in flight, and the limit was used");
+    store.close().await;
 }
 
 /// A product push tied to a bonus, in the words the conduct check must catch.

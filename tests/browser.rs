@@ -7,7 +7,8 @@
 //! test is skipped, except under CI, where it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use candor::store::Store;
+use candor::domain::{DraftKind, DraftState};
+use candor::store::{DraftQuery, Store};
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -65,9 +66,9 @@ fn succeed(output: Output) -> String {
 async fn busiest_manager(data_dir: &Path) -> (String, String, usize) {
     let store = Store::open("", data_dir, 2).await.unwrap();
     let people = store.load_people().await.unwrap();
-    let waiting = store.reviews(Some("drafted"), None).await.unwrap();
+    let waiting = store.drafts(DraftQuery { state: Some(DraftState::Drafted), ..DraftQuery::default() }).await.unwrap();
     let mut per_manager: BTreeMap<String, usize> = BTreeMap::new();
-    for draft in waiting.iter().filter(|d| d.kind == "rep_nudge") {
+    for draft in waiting.iter().filter(|d| d.kind == DraftKind::RepNudge) {
         let manager = people.iter().find(|p| p.id.as_str() == draft.recipient_id).and_then(|p| p.manager_id.clone());
         if let Some(manager) = manager {
             *per_manager.entry(manager.to_string()).or_default() += 1;
@@ -181,16 +182,16 @@ async fn a_manager_reviews_drafts_and_reads_the_forecast_in_chromium() {
     let result = stdout.lines().rev().find_map(|l| l.strip_prefix("RESULT ")).expect("the script's RESULT line");
     let result: serde_json::Value = serde_json::from_str(result).unwrap();
     let store = Store::open("", data.path(), 2).await.unwrap();
-    let edited = store.review(result["edited"].as_str().unwrap()).await.unwrap().unwrap();
-    assert!(["edited", "delivered"].contains(&edited.state.as_str()), "{}", edited.state);
+    let edited = store.draft(result["edited"].as_str().unwrap()).await.unwrap().unwrap();
+    assert!([DraftState::Edited, DraftState::Delivered].contains(&edited.state), "{}", edited.state);
     assert_eq!(edited.decided_by.as_deref(), Some(manager.as_str()));
     assert!(edited.body.contains(result["marker"].as_str().unwrap()));
     assert!(!edited.body.contains('\r'), "line endings from the browser are normalised");
     assert!(!edited.drafted_body.contains(result["marker"].as_str().unwrap()), "the drafted text is kept");
-    let approved = store.review(result["approved"].as_str().unwrap()).await.unwrap().unwrap();
-    assert!(["approved", "delivered"].contains(&approved.state.as_str()), "{}", approved.state);
+    let approved = store.draft(result["approved"].as_str().unwrap()).await.unwrap().unwrap();
+    assert!([DraftState::Approved, DraftState::Delivered].contains(&approved.state), "{}", approved.state);
     assert_eq!(approved.body, approved.drafted_body);
-    let feedback = store.feedback(&approved.draft_id).await.unwrap();
+    let feedback = store.feedback(&approved.id).await.unwrap();
     assert_eq!(feedback.len(), 1);
     assert_eq!(feedback[0].rating, "useful");
     store.close().await;

@@ -6,14 +6,13 @@
 mod connectors_support;
 mod pipeline_support;
 
+use candor::agent::AgentSetup;
 use candor::config::Config;
 use candor::connectors::job::with_enabled_sources;
 use candor::connectors::mock::hubspot::{HubspotData, HubspotMock};
 use candor::connectors::mock::{lock, setup, Faults};
 use candor::deliver::Deliverer;
-use candor::jobs::{
-    start_run, wait_for_run, IsoWeek, Pipeline, RunRequest, RunState, RunStatus, TemplateDrafter, Worker,
-};
+use candor::jobs::{start_run, wait_for_run, IsoWeek, Pipeline, RunRequest, RunState, RunStatus, Worker};
 use candor::store::Store;
 use chrono::Utc;
 use connectors_support::{dataset, store};
@@ -42,7 +41,12 @@ async fn work_week(store: &Store, config: &Config, data_dir: &Path, week: &str) 
     assert!(created);
     let config = Arc::new(config.clone());
     let deliverer = Deliverer::from_config(&config, data_dir).unwrap();
-    let pipeline = Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(TemplateDrafter), Arc::new(deliverer));
+    let pipeline = Pipeline::new(
+        store.clone(),
+        Arc::clone(&config),
+        Arc::new(AgentSetup::from_config(&config).unwrap()),
+        Arc::new(deliverer),
+    );
     let worker = Worker::new(Arc::new(with_enabled_sources(pipeline, config))).spawn();
     let status =
         tokio::time::timeout(Duration::from_secs(60), wait_for_run(store, &run.id, Duration::from_millis(20), |_| {}))

@@ -8,9 +8,10 @@ mod pipeline_support;
 
 use candor::config::Config;
 use candor::deliver::{message_id, DeliverError, Deliverer, OutgoingMessage};
+use candor::domain::DraftState;
 use candor::jobs::{start_run, RunRequest, RunState};
 use candor::review::DraftKind;
-use candor::store::Store;
+use candor::store::{DraftQuery, Store};
 use chrono::Utc;
 use pipeline_support::{fast_config, ok, scripted_webhook, work_run, Answer};
 use std::io::{BufRead, BufReader};
@@ -310,10 +311,14 @@ both_backends!(a_permanent_failure_surfaces_in_runs_and_the_audit_log, |store: S
     assert_eq!((status.delivery_failures, status.failures.len()), (2, 2), "{status:?}");
     assert!(status.failures.iter().all(|f| f.contains("channel_is_archived")), "{:?}", status.failures);
     assert_eq!(hook.received.lock().unwrap().len(), 2, "a permanent failure is not retried");
-    for draft in store.reviews(Some("failed"), None).await.unwrap() {
-        let trail = store.audit_for_subject(&draft.draft_id).await.unwrap();
+    for draft in store.drafts(DraftQuery { state: Some(DraftState::Failed), ..DraftQuery::default() }).await.unwrap() {
+        let trail = store.audit_for_subject(&draft.id).await.unwrap();
         let failed = trail.iter().find(|e| e.action == "delivery.failed").expect("audited");
         assert!(failed.detail.contains("channel_is_archived"), "{}", failed.detail);
     }
-    assert_eq!(store.reviews(Some("approved"), None).await.unwrap().len(), 1, "the memo is not routed to Slack");
+    assert_eq!(
+        store.drafts(DraftQuery { state: Some(DraftState::Approved), ..DraftQuery::default() }).await.unwrap().len(),
+        1,
+        "the memo is not routed to Slack"
+    );
 });

@@ -12,7 +12,7 @@ use common::{sample_dataset, ts};
 use std::collections::BTreeMap;
 
 fn settings() -> Settings {
-    Settings::from_config(&candor::config::Config::default())
+    candor::config::Config::default().risk_settings()
 }
 
 both_backends!(snapshots_round_trip_per_run, |store: Store| async move {

@@ -7,6 +7,7 @@
 
 mod http_support;
 
+use candor::domain::DraftState;
 use candor::http::auth::{secrets, sign_in, sign_out};
 use chrono::{Duration, Utc};
 use http_support::{segment, Fixture};
@@ -324,10 +325,10 @@ async fn pages_answer_by_role_and_scope_and_posts_need_csrf() {
             no_redirects.post(&approve).header("cookie", &cookie).form(&[("csrf", token), ("reason", "ok")]).send();
         assert_eq!(response.await.unwrap().status().as_u16(), 403, "csrf {token:?}");
     }
-    assert_eq!(f.store.review(&draft_a).await.unwrap().unwrap().state, "drafted");
+    assert_eq!(f.store.draft(&draft_a).await.unwrap().unwrap().state, DraftState::Drafted);
     let response =
         no_redirects.post(&approve).header("cookie", &cookie).form(&[("csrf", csrf.as_str()), ("reason", "ok")]);
     assert_eq!(response.send().await.unwrap().status().as_u16(), 303);
-    assert_eq!(f.store.review(&draft_a).await.unwrap().unwrap().state, "approved");
+    assert_eq!(f.store.draft(&draft_a).await.unwrap().unwrap().state, DraftState::Approved);
     f.stop().await;
 }

@@ -6,9 +6,10 @@
 mod common;
 mod pipeline_support;
 
+use candor::domain::DraftState;
 use candor::jobs::{start_run, IsoWeek, RunRequest, RunState, Scheduler};
 use candor::review::{self, ReviewError};
-use candor::store::{JobOutcome, NewJob, Store};
+use candor::store::{DraftQuery, JobOutcome, NewJob, Store};
 use chrono::{Duration, Utc};
 use common::{sample_dataset, ts};
 use pipeline_support::{fast_config, ok, scripted_webhook, work_run};
@@ -48,7 +49,7 @@ both_backends!(the_same_run_twice_is_a_no_op, |store: Store| async move {
     let status = work_run(&store, &config, dir.path(), &run.id).await;
     // sync, snapshot, report and plan, then a draft and a delivery per recipient.
     assert_eq!((status.drafted, status.delivered, status.jobs_total), (3, 3, 4 + 3 + 3));
-    assert_eq!(store.reviews(None, None).await.unwrap().len(), 3);
+    assert_eq!(store.drafts(DraftQuery::default()).await.unwrap().len(), 3);
     assert!(review::verify(&store).await.unwrap().intact());
 });
 
@@ -162,12 +163,12 @@ both_backends!(a_delivery_failing_three_times_then_succeeding_delivers_once, |st
     assert_eq!(status.delivered, 3);
     let received = hook.received.lock().unwrap().clone();
     assert_eq!(received.len(), 12, "three failures and one success per message");
-    for draft in store.reviews(None, None).await.unwrap() {
-        assert_eq!(draft.state, "delivered");
-        let deliveries = store.deliveries(&draft.draft_id).await.unwrap();
+    for draft in store.drafts(DraftQuery::default()).await.unwrap() {
+        assert_eq!(draft.state, DraftState::Delivered);
+        let deliveries = store.deliveries(&draft.id).await.unwrap();
         assert_eq!(deliveries.len(), 1);
         assert_eq!((deliveries[0].state.as_str(), deliveries[0].attempts), ("delivered", 4));
-        let trail = store.audit_for_subject(&draft.draft_id).await.unwrap();
+        let trail = store.audit_for_subject(&draft.id).await.unwrap();
         assert_eq!(trail.iter().filter(|e| e.action == "delivery.sent").count(), 1);
     }
 });
@@ -185,8 +186,8 @@ both_backends!(review_policies_hold_drafts_until_a_reviewer_decides, |store: Sto
         (status.state, status.drafted, status.awaiting_review, status.delivered),
         (RunState::Completed, 3, 3, 0)
     );
-    let waiting = store.reviews(Some("drafted"), None).await.unwrap();
-    let id_of = |recipient: &str| waiting.iter().find(|d| d.recipient_id == recipient).unwrap().draft_id.clone();
+    let waiting = store.drafts(DraftQuery { state: Some(DraftState::Drafted), ..DraftQuery::default() }).await.unwrap();
+    let id_of = |recipient: &str| waiting.iter().find(|d| d.recipient_id == recipient).unwrap().id.clone();
     let (rep1, rep2, memo) = (id_of("test:rep1"), id_of("test:rep2"), id_of("test:lead"));
     let now = Utc::now();
 
@@ -195,7 +196,7 @@ both_backends!(review_policies_hold_drafts_until_a_reviewer_decides, |store: Sto
     assert!(matches!(refused, Err(ReviewError::NotAllowed { .. })), "{refused:?}");
     let approved =
         review::approve(&store, &config, &rep1, "lead@northbridge.example", Some("fine"), now).await.unwrap();
-    assert_eq!(approved.state, "approved");
+    assert_eq!(approved.state, DraftState::Approved);
     assert!(matches!(
         review::approve(&store, &config, &rep1, "lead@northbridge.example", None, now).await,
         Err(ReviewError::WrongState { .. })
@@ -205,12 +206,12 @@ both_backends!(review_policies_hold_drafts_until_a_reviewer_decides, |store: Sto
         Err(ReviewError::ReasonRequired(_))
     ));
     let rejected = review::reject(&store, &config, &rep2, "lead@northbridge.example", "wrong deal", now).await.unwrap();
-    assert_eq!(rejected.state, "rejected");
+    assert_eq!(rejected.state, DraftState::Rejected);
     // The memo needs compliance; the leader cannot approve their own memo.
     assert!(review::approve(&store, &config, &memo, "lead@northbridge.example", None, now).await.is_err());
     let new_text = "Hello,\n\nThe quarter is at risk; see the attached figures.\n";
     let edited = review::edit(&store, &config, &memo, "CCO@northbridge.example", new_text, "tone", now).await.unwrap();
-    assert_eq!((edited.state.as_str(), edited.body.as_str()), ("edited", new_text));
+    assert_eq!((edited.state, edited.body.as_str()), (DraftState::Edited, new_text));
     assert_ne!(edited.drafted_body, edited.body, "the drafted text is kept");
     let edits = store.review_edits(&memo).await.unwrap();
     assert_eq!(edits.len(), 1);

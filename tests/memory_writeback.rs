@@ -5,12 +5,12 @@
 
 mod pipeline_support;
 
-use candor::agent::Snapshot;
+use candor::agent::{AgentSetup, Snapshot};
 use candor::config::Config;
 use candor::deliver::Deliverer;
 use candor::domain::{Hierarchy, Role, StageStatus};
-use candor::features::{analyse, start_of_day, Index, Settings};
-use candor::jobs::{start_run, wait_for_run, AgentDrafter, IsoWeek, Pipeline, RunRequest, RunState, Worker};
+use candor::features::{analyse, start_of_day, Index};
+use candor::jobs::{start_run, wait_for_run, IsoWeek, Pipeline, RunRequest, RunState, Worker};
 use candor::memory::collections::DEAL_NARRATIVES;
 use candor::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
 use candor::memory::tools::{access_for, call, MemoryToolContext};
@@ -58,16 +58,16 @@ async fn after_a_run_each_rep_recalls_only_their_own_delivered_coaching() {
     let (memory, _) = Memory::start(AnyStore::Embedded(edge), Embedder::sparse_only()).await.unwrap();
     let memory = Arc::new(memory);
 
-    let drafter = AgentDrafter::with_memory(&config, store.clone(), Some(memory.clone())).unwrap();
+    let drafting = AgentSetup::from_config(&config).unwrap().with_memory(Some(memory.clone()));
     let deliverer = Deliverer::from_config(&config, dir.path()).unwrap();
     let pipeline = Arc::new(
-        Pipeline::new(store.clone(), Arc::new(config.clone()), Arc::new(drafter), Arc::new(deliverer))
+        Pipeline::new(store.clone(), Arc::new(config.clone()), Arc::new(drafting), Arc::new(deliverer))
             .with_memory(Some(memory.clone())),
     );
     let week = IsoWeek::of(day);
     work(&store, &config, &pipeline, week).await;
     let dataset = store.load_dataset().await.unwrap();
-    let report = analyse(&Index::new(&dataset), &Settings::from_config(&config), params.as_of);
+    let report = analyse(&Index::new(&dataset), &config.risk_settings(), params.as_of);
     let hierarchy = Hierarchy::new(&dataset.people);
     let reps: Vec<Snapshot> = dataset
         .people
@@ -147,10 +147,10 @@ async fn a_run_narrates_closed_deals_once_and_reps_find_their_similar_won_deals(
     let edge = EdgeStore::open(&dir.path().join("qdrant"), "").unwrap();
     let (memory, _) = Memory::start(AnyStore::Embedded(edge), Embedder::sparse_only()).await.unwrap();
     let memory = Arc::new(memory);
-    let drafter = AgentDrafter::with_memory(&config, store.clone(), Some(memory.clone())).unwrap();
+    let drafting = AgentSetup::from_config(&config).unwrap().with_memory(Some(memory.clone()));
     let deliverer = Deliverer::from_config(&config, dir.path()).unwrap();
     let pipeline = Arc::new(
-        Pipeline::new(store.clone(), Arc::new(config.clone()), Arc::new(drafter), Arc::new(deliverer))
+        Pipeline::new(store.clone(), Arc::new(config.clone()), Arc::new(drafting), Arc::new(deliverer))
             .with_memory(Some(memory.clone())),
     );
     assert_eq!(narrated(&memory).await, 0, "a fresh memory holds no narratives");
@@ -165,7 +165,7 @@ async fn a_run_narrates_closed_deals_once_and_reps_find_their_similar_won_deals(
     assert!(pending.is_empty(), "the run told every closed deal it could: {pending:?} still pending");
 
     // A rep asks for won deals like one of their open deals: only their own won deals come back.
-    let report = analyse(&Index::new(&dataset), &Settings::from_config(&config), params.as_of);
+    let report = analyse(&Index::new(&dataset), &config.risk_settings(), params.as_of);
     let hierarchy = Hierarchy::new(&dataset.people);
     let status_of = |deal_id: &str| {
         let deal = dataset.deals.iter().find(|d| d.id.as_str() == deal_id)?;

@@ -4,14 +4,16 @@
 //! the audit table is caught by `candor audit verify`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use candor::store::Store;
+use candor::domain::DraftState;
+use candor::store::{DraftQuery, Store};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const WEEK: &str = "2026-W47";
+/// The week after the demo's own run (which `candor demo` has already worked to its end).
+const WEEK: &str = "2026-W48";
 
 fn candor(data_dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
@@ -78,18 +80,18 @@ async fn recipients(store: &Store) -> BTreeSet<String> {
 async fn assert_exactly_once(data_dir: &Path) {
     let store = open(data_dir).await;
     let expected = recipients(&store).await;
-    let drafts = store.reviews(None, None).await.unwrap();
+    let drafts = store.drafts(DraftQuery { week: Some(WEEK), ..DraftQuery::default() }).await.unwrap();
     let drafted: BTreeSet<String> = drafts.iter().map(|d| d.recipient_id.clone()).collect();
     assert_eq!(drafts.len(), expected.len(), "one draft per recipient");
     assert_eq!(drafted, expected);
     for draft in &drafts {
-        assert_eq!(draft.state, "delivered", "{}", draft.draft_id);
-        let deliveries = store.deliveries(&draft.draft_id).await.unwrap();
-        assert_eq!(deliveries.len(), 1, "one delivery per channel for {}", draft.draft_id);
+        assert_eq!(draft.state, DraftState::Delivered, "{}", draft.id);
+        let deliveries = store.deliveries(&draft.id).await.unwrap();
+        assert_eq!(deliveries.len(), 1, "one delivery per channel for {}", draft.id);
         assert_eq!(deliveries[0].state, "delivered");
-        let trail = store.audit_for_subject(&draft.draft_id).await.unwrap();
+        let trail = store.audit_for_subject(&draft.id).await.unwrap();
         let count = |action: &str| trail.iter().filter(|e| e.action == action).count();
-        assert_eq!((count("draft.created"), count("delivery.sent")), (1, 1), "{}", draft.draft_id);
+        assert_eq!((count("draft.created"), count("delivery.sent")), (1, 1), "{}", draft.id);
     }
     let outbox: Vec<String> = std::fs::read_dir(data_dir.join("outbox").join(WEEK))
         .unwrap()

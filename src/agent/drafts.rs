@@ -1,53 +1,9 @@
 //! The three typed drafts. Each is a structure first (its JSON Schema is the argument schema of
 //! the matching `submit_*` tool) and rendered text second; the validator reads the structure.
 
-use crate::domain::Role;
+pub use crate::domain::DraftKind;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
-/// What a recipient receives, decided by their role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DraftKind {
-    RepNudge,
-    InterventionBrief,
-    ForecastMemo,
-}
-
-impl DraftKind {
-    pub const ALL: [DraftKind; 3] = [DraftKind::RepNudge, DraftKind::InterventionBrief, DraftKind::ForecastMemo];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DraftKind::RepNudge => "rep_nudge",
-            DraftKind::InterventionBrief => "intervention_brief",
-            DraftKind::ForecastMemo => "forecast_memo",
-        }
-    }
-
-    /// The terminal tool whose arguments are this draft.
-    pub fn submit_tool(&self) -> &'static str {
-        match self {
-            DraftKind::RepNudge => "submit_rep_nudge",
-            DraftKind::InterventionBrief => "submit_intervention_brief",
-            DraftKind::ForecastMemo => "submit_forecast_memo",
-        }
-    }
-
-    /// Reps get a nudge, managers a brief, leaders the forecast memo; admins nothing.
-    pub fn for_role(role: Role) -> Option<DraftKind> {
-        match role {
-            Role::Rep => Some(DraftKind::RepNudge),
-            Role::Manager => Some(DraftKind::InterventionBrief),
-            Role::Leader => Some(DraftKind::ForecastMemo),
-            Role::Admin => None,
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<DraftKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-}
 
 /// A rep's weekly coaching nudge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

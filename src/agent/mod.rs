@@ -7,15 +7,16 @@
 //! The agent only drafts: no tool sends, writes to a CRM or changes data.
 
 pub mod drafter;
+pub mod drafting;
 pub mod drafts;
-pub mod eval;
+
 pub mod hashing;
+pub mod org;
 pub mod pay;
 pub mod prompts;
 pub mod provider;
 pub mod render;
 pub mod retry;
-pub mod run;
 pub mod runner;
 pub mod scope;
 pub mod snapshot;
@@ -23,12 +24,11 @@ pub mod snapshot_index;
 pub mod tools;
 pub mod validator;
 
+pub use crate::domain::DraftStatus;
+pub use drafting::{draft_one, draft_one_with, AgentSetup, DraftOutcome, Prepared};
 pub use drafts::{Draft, DraftKind, ForecastMemo, InterventionBrief, RepNudge};
+pub use org::{OrgSnapshot, SnapshotCache};
 pub use provider::{Provider, ProviderError};
-pub use run::{
-    draft_one, draft_one_with, weekly_run, weekly_run_key, AgentSetup, DraftOutcome, DraftStatus, Prepared, RunData,
-    RunSummary,
-};
 pub use runner::{LoopLimits, StopReason};
 pub use scope::Scope;
 pub use snapshot::Snapshot;

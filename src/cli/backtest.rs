@@ -5,7 +5,7 @@
 use super::Context;
 use crate::features::backtest::data_horizon;
 use crate::features::numbers::pct_text;
-use crate::features::{backtest, to_json, BacktestOptions, BacktestReport, GroundTruthOutcome, Index, Settings};
+use crate::features::{backtest, to_json, BacktestOptions, BacktestReport, GroundTruthOutcome, Index};
 use crate::sim::TrueOutcome;
 use anyhow::{bail, Context as _};
 use chrono::{Duration, NaiveDate};
@@ -59,7 +59,7 @@ pub async fn run(context: &Context, args: BacktestArgs) -> anyhow::Result<ExitCo
     if engine.data.deals.is_empty() {
         bail!("no deals in the store: run `candor demo` or an import first");
     }
-    let settings = Settings::from_config(&context.config);
+    let settings = context.config.risk_settings();
     let step = args.step;
     let tolerance = args.tolerance;
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<BacktestReport> {

@@ -168,7 +168,7 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
     if args.suite == BenchSuite::RiskLoad {
         let dir = args.risk_data_dir.as_deref().context("--risk-data-dir is required with --suite risk-load")?;
         let store = Store::open("", dir, 2).await?;
-        let settings = crate::features::Settings::from_config(&context.config);
+        let settings = context.config.risk_settings();
         for line in super::risk_bench::bench_features_from_store(&store, &settings, as_of).await? {
             println!("{line}");
         }
@@ -226,7 +226,7 @@ pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode>
 async fn bench_risk(context: &Context, args: &BenchArgs, as_of: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
     let params = sim_params(context, None, Some(args.risk_reps), as_of);
     let org = sim::generate(&params);
-    let settings = crate::features::Settings::from_config(&context.config);
+    let settings = context.config.risk_settings();
     let dataset = org.dataset.clone();
     let lines =
         tokio::task::spawn_blocking(move || super::risk_bench::bench_features(&dataset, &settings, as_of)).await?;

@@ -83,7 +83,7 @@ pub async fn run(context: &Context, reps: u32, seconds: u32, connections: u32) -
     let state = super::service::app_state(&store, &context.config, None);
     let server = crate::http::serve("127.0.0.1:0", crate::http::app(state)?).await?;
     let base = format!("http://{}", server.address);
-    let drafts = store.reviews(None, None).await?.len();
+    let drafts = store.drafts(crate::store::DraftQuery::default()).await?.len();
     let targets = [
         ("/healthz", None, "healthz (no auth, one database ping)".to_owned()),
         ("/api/v1/drafts", Some(tokens[0].as_str()), format!("drafts list as a manager (of {drafts} drafts)")),

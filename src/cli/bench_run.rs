@@ -8,12 +8,14 @@
 use super::bench::{peak_rss_mib, reset_peak_rss};
 use super::demo::sim_params;
 use super::Context;
+use crate::agent::AgentSetup;
 use crate::agent::{self, Draft, Snapshot, SnapshotIndex};
 use crate::config::{Config, ProviderKind};
 use crate::domain::Hierarchy;
-use crate::features::{analyse, Index, Settings};
+use crate::domain::{DraftStatus, IsoWeek};
+use crate::features::{analyse, Index};
 use crate::jobs::bench::time_weekly_run;
-use crate::jobs::{AgentDrafter, IsoWeek};
+use crate::store::DraftQuery;
 use crate::store::Store;
 use anyhow::Context as _;
 use axum::extract::State;
@@ -95,7 +97,7 @@ async fn scripted_endpoint(
     config: &Config,
     latency: Duration,
 ) -> anyhow::Result<(String, Arc<ScriptedModel>)> {
-    let report = analyse(&Index::new(data), &Settings::from_config(config), bench_week().start());
+    let report = analyse(&Index::new(data), &config.risk_settings(), bench_week().start());
     let hierarchy = Hierarchy::new(&data.people);
     let index = SnapshotIndex::new(data, &report);
     let mut drafts = HashMap::new();
@@ -177,11 +179,12 @@ pub async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
     }
     let config = Arc::new(config);
     let store = Store::open("", &one.data_dir, config.database.max_connections).await?;
-    let drafter = Arc::new(AgentDrafter::from_config(&config, store.clone())?);
+    let drafting = Arc::new(AgentSetup::from_config(&config)?);
     let week = bench_week();
-    let figures = time_weekly_run(&store, config, &one.data_dir, drafter, week).await?;
+    let figures = time_weekly_run(&store, config, &one.data_dir, drafting, week).await?;
     let peak_rss_mib = peak_rss_mib();
-    let drafts = store.drafts_of_run(&format!("weekly:{week}")).await?;
+    let week_text = week.to_string();
+    let drafts = store.drafts(DraftQuery { week: Some(&week_text), ..DraftQuery::default() }).await?;
     let phases = phases(&store.job_spans(&week.to_string()).await?);
     store.close().await;
     let child = ChildFigures {
@@ -190,8 +193,8 @@ pub async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
         drafted: figures.drafted,
         delivered: figures.delivered,
         state: figures.state,
-        model_calls: drafts.iter().map(|d| d.model_calls).sum(),
-        fallbacks: drafts.iter().filter(|d| d.fallback).count(),
+        model_calls: drafts.iter().map(|d| d.provenance.model_calls).sum(),
+        fallbacks: drafts.iter().filter(|d| d.provenance.status == DraftStatus::Fallback).count(),
         peak_rss_mib,
         phases,
     };

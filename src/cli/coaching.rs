@@ -1,58 +1,93 @@
-//! The weekly coaching run at the end of `candor demo`: every rep, manager and leader of the demo
-//! organisation drafted on the offline provider, stored with provenance and written as Markdown.
+//! The weekly run at the end of `candor demo`: the demo week's run through the durable job
+//! pipeline, the only way a week's drafts are made (workers in this process, the offline
+//! provider), then its drafts written as Markdown beside the database that holds them.
 
-use super::draft::{run_data, with_provider};
+use super::draft::with_provider;
 use super::Context;
-use crate::agent::{provider, weekly_run, weekly_run_key, AgentSetup, DraftStatus, RunSummary};
 use crate::config::ProviderKind;
-use crate::store::Store;
-use chrono::{NaiveDate, Utc};
-use std::path::PathBuf;
-use std::sync::Arc;
+use crate::domain::{DraftKind, DraftStatus, IsoWeek};
+use crate::jobs::{start_run, wait_for_run, RunRequest, RunStatus, Selection, Worker};
+use crate::store::{DraftQuery, DraftRecord, Store};
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-/// Runs the week's drafts for everyone and writes `<data-dir>/drafts/<run>/<recipient>.md`.
-pub async fn weekly_coaching_run(
-    context: &Context,
-    store: &Store,
-    as_of: NaiveDate,
-) -> anyhow::Result<(RunSummary, PathBuf)> {
-    let config = with_provider(&context.config, Some(ProviderKind::Offline));
-    let data = run_data(store, &config, as_of).await?;
-    let setup = Arc::new(AgentSetup::new(&config, provider::from_config(&config.llm)?)?);
-    let run_key = weekly_run_key(crate::features::start_of_day(as_of));
-    let summary = weekly_run(setup, data, Some(store.clone()), &run_key, None, Utc::now()).await?;
-    let dir = context.data_dir.join("drafts").join(run_key.replace(':', "-"));
-    std::fs::create_dir_all(&dir)?;
-    for draft in &summary.drafts {
-        let file = format!("{}-{}.md", draft.kind.as_str(), draft.recipient_id.replace(':', "-"));
-        std::fs::write(dir.join(file), &draft.rendered)?;
-    }
-    Ok((summary, dir))
+/// The demo's runs are started by this trigger, so a new demo can replace them.
+pub const DEMO_TRIGGER: &str = "demo";
+
+/// What the demo week's run made.
+pub struct DemoWeek {
+    pub status: RunStatus,
+    pub drafts: Vec<DraftRecord>,
+    pub dir: PathBuf,
+    pub seconds: f64,
 }
 
-pub fn print_summary(summary: &RunSummary, dir: &std::path::Path, store: &Store) {
-    let kinds = |kind: crate::agent::DraftKind, one: &str, many: &str| {
-        let count = summary.drafts.iter().filter(|d| d.kind == kind).count();
+/// Replaces the previous demo's runs with one for the week of `as_of`, works it here to its
+/// end and writes `<data-dir>/drafts/<week>/<kind>-<recipient>.md`.
+pub async fn weekly_coaching_run(context: &Context, store: &Store, as_of: DateTime<Utc>) -> anyhow::Result<DemoWeek> {
+    let config = with_provider(&context.config, Some(ProviderKind::Offline));
+    let replaced = store.forget_runs(DEMO_TRIGGER).await?;
+    if replaced > 0 {
+        tracing::info!(replaced, "the previous demo's runs were replaced");
+    }
+    let week = IsoWeek::of(as_of.date_naive());
+    let request = RunRequest { week, selection: Selection::All, as_of, trigger: DEMO_TRIGGER.to_owned() };
+    let started = Instant::now();
+    let (run, _) = start_run(store, &config, &request, Utc::now()).await?;
+    let worker = Worker::new(super::run::pipeline_with(&config, &context.data_dir, store).await?).spawn();
+    let status = wait_for_run(store, &run.id, Duration::from_millis(100), |_| {}).await;
+    worker.stop(Duration::from_secs(10)).await;
+    let status = status?;
+    let seconds = started.elapsed().as_secs_f64();
+    let drafts = store.drafts(DraftQuery { run_id: Some(&run.id), ..DraftQuery::default() }).await?;
+    let dir = context.data_dir.join("drafts").join(week.to_string());
+    write_markdown(&dir, &drafts)?;
+    Ok(DemoWeek { status, drafts, dir, seconds })
+}
+
+/// One Markdown file per draft, the folder emptied first so it holds this run's only.
+fn write_markdown(dir: &Path, drafts: &[DraftRecord]) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    for draft in drafts {
+        let file = format!("{}-{}.md", draft.kind.as_str(), draft.recipient_id.replace(':', "-"));
+        std::fs::write(dir.join(file), &draft.drafted_body)?;
+    }
+    Ok(())
+}
+
+pub fn print_summary(week: &DemoWeek, store: &Store) {
+    let kinds = |kind: DraftKind, one: &str, many: &str| {
+        let count = week.drafts.iter().filter(|d| d.kind == kind).count();
         format!("{count} {}", if count == 1 { one } else { many })
     };
+    let status = |wanted: DraftStatus| week.drafts.iter().filter(|d| d.provenance.status == wanted).count();
     println!();
     println!(
-        "Weekly coaching run {} (offline provider): {}, {}, {} in {:.2}s",
-        summary.run_key,
-        kinds(crate::agent::DraftKind::RepNudge, "rep nudge", "rep nudges"),
-        kinds(crate::agent::DraftKind::InterventionBrief, "intervention brief", "intervention briefs"),
-        kinds(crate::agent::DraftKind::ForecastMemo, "forecast memo", "forecast memos"),
-        summary.wall_ms as f64 / 1000.0
+        "Weekly run {} (offline provider, {}): {}, {}, {} in {:.2}s",
+        week.status.id,
+        week.status.state.as_str(),
+        kinds(DraftKind::RepNudge, "rep nudge", "rep nudges"),
+        kinds(DraftKind::InterventionBrief, "intervention brief", "intervention briefs"),
+        kinds(DraftKind::ForecastMemo, "forecast memo", "forecast memos"),
+        week.seconds
     );
     println!(
-        "  {} validated, {} repaired, {} fallback; {} failed validation",
-        summary.count(DraftStatus::Validated),
-        summary.count(DraftStatus::Repaired),
-        summary.count(DraftStatus::Fallback),
-        summary.invalid()
+        "  {} validated, {} repaired, {} fallback; {} failed validation; {} awaiting review, {} of {} deliveries made",
+        status(DraftStatus::Validated),
+        status(DraftStatus::Repaired),
+        status(DraftStatus::Fallback),
+        week.drafts.iter().filter(|d| !d.provenance.valid).count(),
+        week.status.awaiting_review,
+        week.status.delivered,
+        week.status.deliveries
     );
-    println!("  drafts: {} (Markdown), table `drafts` in {}", dir.display(), store.location());
-    if let Some(first) = summary.drafts.first() {
-        println!("  one again: candor draft --recipient {} --as-of <date>", first.recipient_id);
+    for failure in &week.status.failures {
+        println!("  failed: {failure}");
     }
+    println!("  drafts: {} (Markdown), table `drafts` in {}", week.dir.display(), store.location());
+    println!("  review them: candor review list; read them in the web app: candor user add …, then candor serve");
 }

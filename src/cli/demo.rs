@@ -104,7 +104,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> 
     );
     println!();
     print!("{}", super::stats::render(&store.stats().await?));
-    let (summary, drafts_dir) = super::coaching::weekly_coaching_run(context, &store, as_of.date_naive()).await?;
-    super::coaching::print_summary(&summary, &drafts_dir, &store);
-    Ok(ExitCode::SUCCESS)
+    let week = super::coaching::weekly_coaching_run(context, &store, as_of).await?;
+    super::coaching::print_summary(&week, &store);
+    Ok(if week.status.state == crate::jobs::RunState::Completed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -1,14 +1,13 @@
-//! `candor draft`: drafts one recipient's message at an `as_of` with the configured (or given)
-//! provider and the memory tools when the vector memory opens, stores it with its provenance
-//! and prints it.
+//! `candor draft`: previews one recipient's message at an `as_of` with the configured (or given)
+//! provider and the memory tools when the vector memory opens, through the same drafting as the
+//! weekly run, and prints it. A preview is not a week's draft: it is not stored, reviewed or
+//! delivered (the weekly run is the only way those are made).
 
 use super::Context;
-use crate::agent::validator::Directory;
-use crate::agent::{draft_one, provider, AgentSetup, RunData, Snapshot};
+use crate::agent::{AgentError, AgentSetup, OrgSnapshot};
 use crate::config::{Config, ProviderKind};
-use crate::domain::{Hierarchy, PersonId};
-use crate::features::{analyse, start_of_day, Index, Settings};
-use crate::store::Store;
+use crate::domain::PersonId;
+use crate::features::start_of_day;
 use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
 use clap::Args;
@@ -26,7 +25,7 @@ pub struct DraftArgs {
     /// offline or openai; default from `llm.provider`.
     #[arg(long)]
     pub provider: Option<ProviderKind>,
-    /// Print the stored record as JSON instead of the text.
+    /// Print the draft and its provenance as JSON instead of the text.
     #[arg(long)]
     pub json: bool,
 }
@@ -40,42 +39,25 @@ pub fn with_provider(config: &Config, kind: Option<ProviderKind>) -> Config {
     config
 }
 
-/// The stored dataset and the engine's report at `as_of`.
-pub async fn run_data(store: &Store, config: &Config, as_of: NaiveDate) -> anyhow::Result<RunData> {
-    let dataset = Arc::new(store.load_dataset().await.context("loading the dataset")?);
-    let settings = Settings::from_config(config);
-    let report = Arc::new(analyse(&Index::new(&dataset), &settings, start_of_day(as_of)));
-    Ok(RunData { dataset, report })
-}
-
 pub async fn run(context: &Context, args: DraftArgs) -> anyhow::Result<ExitCode> {
     let config = with_provider(&context.config, args.provider);
     config.llm.validate()?;
     let store = context.open_store().await?;
-    let as_of = args.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let data = run_data(&store, &config, as_of).await?;
+    let as_of = start_of_day(args.as_of.unwrap_or_else(|| Utc::now().date_naive()));
+    let org = Arc::new(OrgSnapshot::load(&store, &config, as_of).await.context("computing the snapshot")?);
     let id = PersonId::parse(args.recipient.clone())?;
-    let person = data
-        .dataset
+    let person = org
+        .dataset()
         .people
         .iter()
         .find(|p| p.id == id)
-        .ok_or_else(|| crate::agent::AgentError::UnknownRecipient(args.recipient.clone()))?;
-    let hierarchy = Hierarchy::new(&data.dataset.people);
-    let mut snapshot = Snapshot::build(&data.dataset, &data.report, &hierarchy, person)
-        .ok_or_else(|| crate::agent::AgentError::NoDraftForRole(args.recipient.clone(), person.role.to_string()))?;
+        .cloned()
+        .ok_or_else(|| AgentError::UnknownRecipient(args.recipient.clone()))?;
     let memory = crate::memory::Memory::open_for_agent(&config, &context.data_dir).await;
-    let setup = AgentSetup::new(&config, provider::from_config(&config.llm)?)?.with_memory(memory);
-    if setup.pay.is_some() {
-        let events = store.load_comp_events().await.context("loading compliance events")?;
-        setup.attach_pay(&data.dataset, &events, &mut snapshot);
-    }
-    let directory = Directory::from_dataset(&data.dataset);
-    let run_key = format!("adhoc:{as_of}");
-    let outcome = draft_one(&setup, snapshot, &directory, &run_key, Some(&store), Utc::now()).await?;
+    let setup = AgentSetup::from_config(&config)?.with_memory(memory);
+    let outcome = setup.draft_for(&org, &person, &store).await?;
     if args.json {
-        let stored = store.draft(&outcome.id).await?;
-        println!("{}", serde_json::to_string_pretty(&stored)?);
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
     } else {
         print!("{}", outcome.rendered);
         println!(
@@ -88,12 +70,12 @@ pub async fn run(context: &Context, args: DraftArgs) -> anyhow::Result<ExitCode>
             outcome.usage.prompt_tokens,
             outcome.usage.completion_tokens,
             outcome.model_calls,
-            if outcome.cached { " (reused: identical inputs)" } else { "" }
+            outcome.cached_from.as_deref().map(|id| format!(" (reused {id}: identical inputs)")).unwrap_or_default()
         );
         for reason in &outcome.fallback_reasons {
             println!("fallback: {reason}");
         }
-        println!("stored as draft {} in {}", outcome.id, store.location());
+        println!("a preview: not stored; the weekly run (candor run) makes the week's drafts");
     }
     Ok(if outcome.valid { ExitCode::SUCCESS } else { ExitCode::from(4) })
 }

@@ -4,9 +4,9 @@
 
 use super::draft::with_provider;
 use super::Context;
-use crate::agent::eval::{run_suite, Suite};
 use crate::agent::provider;
 use crate::config::ProviderKind;
+use crate::testkit::eval::{run_suite, Suite};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;

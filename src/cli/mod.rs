@@ -145,7 +145,9 @@ impl Context {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("CANDOR_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    // The embedded vector library warns about its own internals at start-up; those lines say
+    // nothing a user can act on, so they show only when `CANDOR_LOG` asks for them.
+    let filter = EnvFilter::try_from_env("CANDOR_LOG").unwrap_or_else(|_| EnvFilter::new("warn,qdrant_edge=error"));
     // People read coloured lines on a terminal; anything else (a service manager, a log
     // shipper, CI) gets one JSON object per line.
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {

@@ -3,8 +3,9 @@
 //! edit needs a reason and is kept as a diff.
 
 use super::Context;
+use crate::domain::DraftState;
 use crate::review;
-use crate::store::ReviewRecord;
+use crate::store::{DraftQuery, DraftRecord};
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -14,10 +15,10 @@ use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
-    /// Drafts in a state (default: waiting for review).
+    /// Drafts, oldest first (default: every state).
     List {
-        /// drafted, approved, edited, rejected, delivered, failed or all.
-        #[arg(long, default_value = "drafted")]
+        /// drafted (waiting for review), approved, edited, rejected, delivered, failed or all.
+        #[arg(long, default_value = "all")]
         state: String,
         #[arg(long)]
         run: Option<String>,
@@ -66,8 +67,8 @@ pub struct Reviewer {
     pub who: String,
 }
 
-fn line(draft: &ReviewRecord) -> String {
-    format!("{:<48} {:<14} {:<9} {:<22} {}", draft.draft_id, draft.kind, draft.state, draft.policy, draft.subject)
+fn line(draft: &DraftRecord) -> String {
+    format!("{:<48} {:<18} {:<9} {:<22} {}", draft.id, draft.kind, draft.state, draft.policy, draft.subject)
 }
 
 pub async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<ExitCode> {
@@ -75,8 +76,13 @@ pub async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<Ex
     let config = &context.config;
     let decided = match command {
         ReviewCommand::List { state, run, json } => {
-            let state = (state != "all").then_some(state);
-            let drafts = store.reviews(state.as_deref(), run.as_deref()).await?;
+            let state = match state.as_str() {
+                "all" => None,
+                text => Some(DraftState::parse(text).with_context(|| {
+                    format!("--state {text:?}: expected drafted, approved, edited, rejected, delivered, failed or all")
+                })?),
+            };
+            let drafts = store.drafts(DraftQuery { state, run_id: run.as_deref(), ..DraftQuery::default() }).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&drafts)?);
             } else if drafts.is_empty() {
@@ -107,12 +113,12 @@ pub async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<Ex
             review::reject(&store, config, &draft_id, &reviewer.who, &reason, Utc::now()).await?
         }
     };
-    println!("{} is now {}", decided.draft_id, decided.state);
+    println!("{} is now {}", decided.id, decided.state);
     Ok(ExitCode::SUCCESS)
 }
 
 async fn show(store: &crate::store::Store, draft_id: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let draft = store.review(draft_id).await?.with_context(|| format!("no draft {draft_id}"))?;
+    let draft = store.draft(draft_id).await?.with_context(|| format!("no draft {draft_id}"))?;
     let edits = store.review_edits(draft_id).await?;
     let deliveries = store.deliveries(draft_id).await?;
     let trail = store.audit_for_subject(draft_id).await?;
@@ -123,7 +129,7 @@ async fn show(store: &crate::store::Store, draft_id: &str, json: bool) -> anyhow
     }
     println!(
         "draft     {}\nkind      {}\nto        {} {}",
-        draft.draft_id,
+        draft.id,
         draft.kind,
         draft.recipient_name,
         draft.recipient_email.as_deref().map(|e| format!("<{e}>")).unwrap_or_default()

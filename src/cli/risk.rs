@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::features::numbers::{money_text, pct_text};
-use crate::features::{analyse, start_of_day, to_json, DealRisk, Index, RiskReport, Scorecard, Settings, TeamRollup};
+use crate::features::{analyse, start_of_day, to_json, DealRisk, Index, RiskReport, Scorecard, TeamRollup};
 use anyhow::{bail, Context as _};
 use chrono::{NaiveDate, Utc};
 use clap::Args;
@@ -59,7 +59,7 @@ pub async fn report_at(context: &Context, as_of: Option<NaiveDate>) -> anyhow::R
     let engine = store.load_engine_data().await.context("loading the dataset")?;
     store.close().await;
     let as_of = start_of_day(as_of.unwrap_or_else(|| Utc::now().date_naive()));
-    let settings = Settings::from_config(&context.config);
+    let settings = context.config.risk_settings();
     Ok(tokio::task::spawn_blocking(move || analyse(&Index::from_engine(&engine), &settings, as_of)).await?)
 }
 

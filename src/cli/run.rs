@@ -3,14 +3,17 @@
 //! with a progress bar on a terminal and plain progress lines otherwise.
 
 use super::Context;
+use crate::agent::AgentSetup;
+use crate::config::Config;
 use crate::deliver::Deliverer;
-use crate::jobs::{start_run, wait_for_run, AgentDrafter, IsoWeek, Pipeline, RunRequest, RunState, RunStatus, Worker};
+use crate::jobs::{start_run, wait_for_run, IsoWeek, Pipeline, RunRequest, RunState, RunStatus, Worker};
 use crate::memory::Memory;
 use crate::store::Store;
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::Args;
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,13 +33,18 @@ pub struct RunArgs {
 /// agent drafts as before, and deliveries and snapshots write back to it), and the sync step
 /// pulls every enabled live connector.
 pub async fn pipeline(context: &Context, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
-    let deliverer = Deliverer::from_config(&context.config, &context.data_dir).context("setting up delivery")?;
-    let memory = Memory::open_for_agent(&context.config, &context.data_dir).await;
-    let drafter = AgentDrafter::with_memory(&context.config, store.clone(), memory.clone())
-        .context("setting up the drafting agent")?;
-    let config = Arc::new(context.config.clone());
+    pipeline_with(&context.config, &context.data_dir, store).await
+}
+
+/// [`pipeline`] with `config` over `data_dir`.
+pub async fn pipeline_with(config: &Config, data_dir: &Path, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
+    let deliverer = Deliverer::from_config(config, data_dir).context("setting up delivery")?;
+    let memory = Memory::open_for_agent(config, data_dir).await;
+    let drafting =
+        AgentSetup::from_config(config).context("setting up the drafting agent")?.with_memory(memory.clone());
+    let config = Arc::new(config.clone());
     let pipeline =
-        Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(drafter), Arc::new(deliverer)).with_memory(memory);
+        Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(drafting), Arc::new(deliverer)).with_memory(memory);
     Ok(Arc::new(crate::connectors::job::with_enabled_sources(pipeline, config)))
 }
 

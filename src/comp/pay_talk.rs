@@ -13,7 +13,6 @@
 //! The configured phrase rules alone miss most ways of tying a product to pay, which is why this
 //! check exists.
 
-use crate::config::CompliancePolicy;
 use serde::Serialize;
 
 /// Words that name the seller's pay. A trailing `*` matches any word starting with the stem.
@@ -195,27 +194,27 @@ pub fn check_pay_talk(text: &str, products: &[String]) -> Vec<PayTalkFinding> {
     findings
 }
 
-/// Findings from the configured compliance rules and from [`check_pay_talk`] together, as
-/// `code: reason` lines; empty means the text may go out.
-pub fn check_with_policy(text: &str, policy: &CompliancePolicy, products: &[String]) -> Vec<String> {
-    let mut findings = Vec::new();
-    for rule in &policy.rules {
-        let hit = rule.patterns.iter().any(|pattern| {
-            // The policy is validated at load; a pattern that no longer compiles cannot match.
-            regex::RegexBuilder::new(pattern).case_insensitive(true).build().is_ok_and(|r| r.is_match(text))
-        });
-        if hit {
-            findings.push(format!("{}: {}", rule.id, rule.reason));
-        }
-    }
-    findings.extend(check_pay_talk(text, products).into_iter().map(|f| format!("{}: {}", f.code, f.reason)));
-    findings
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::config::CompliancePolicy;
+
+    /// The configured phrase rules and [`check_pay_talk`] together, as `code: reason` lines.
+    fn check_with_policy(text: &str, policy: &CompliancePolicy, products: &[String]) -> Vec<String> {
+        let mut findings = Vec::new();
+        for rule in &policy.rules {
+            let hit = rule.patterns.iter().any(|pattern| {
+                // The policy is validated at load; a pattern that no longer compiles cannot match.
+                regex::RegexBuilder::new(pattern).case_insensitive(true).build().is_ok_and(|r| r.is_match(text))
+            });
+            if hit {
+                findings.push(format!("{}: {}", rule.id, rule.reason));
+            }
+        }
+        findings.extend(check_pay_talk(text, products).into_iter().map(|f| format!("{}: {}", f.code, f.reason)));
+        findings
+    }
 
     fn catalogue() -> Vec<String> {
         ["fx_overlay", "FX Overlay", "securities_lending", "Securities Lending", "custody", "Global Custody"]

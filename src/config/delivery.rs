@@ -3,10 +3,10 @@
 //! secrets: never shown, never logged.
 
 use super::{invalid, ConfigError, Secret};
+use crate::domain::DraftKind;
 use serde::{Deserialize, Serialize};
 
 pub const CHANNELS: [&str; 4] = ["outbox", "email", "slack", "teams"];
-const DRAFT_KINDS: [&str; 3] = ["rep_nudge", "manager_brief", "forecast_memo"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -98,13 +98,13 @@ impl SmtpConfig {
 pub struct WebhookConfig {
     pub webhook_url: Secret,
     /// Draft kinds posted to this webhook.
-    pub kinds: Vec<String>,
+    pub kinds: Vec<DraftKind>,
     pub timeout_seconds: u64,
 }
 
 impl Default for WebhookConfig {
     fn default() -> Self {
-        Self { webhook_url: Secret::default(), kinds: vec!["forecast_memo".to_owned()], timeout_seconds: 30 }
+        Self { webhook_url: Secret::default(), kinds: vec![DraftKind::ForecastMemo], timeout_seconds: 30 }
     }
 }
 
@@ -150,14 +150,6 @@ impl DeliveryConfig {
                     return Err(invalid(format!("delivery.{name}.kinds"), "names no draft kind"));
                 }
             }
-            for (index, kind) in webhook.kinds.iter().enumerate() {
-                if !DRAFT_KINDS.contains(&kind.as_str()) {
-                    return Err(invalid(
-                        format!("delivery.{name}.kinds[{index}]"),
-                        format!("{kind:?} is not one of {}", DRAFT_KINDS.join(", ")),
-                    ));
-                }
-            }
             if webhook.timeout_seconds == 0 {
                 return Err(invalid(format!("delivery.{name}.timeout_seconds"), "must be at least 1"));
             }
@@ -170,12 +162,12 @@ impl DeliveryConfig {
     }
 
     /// The channels a draft of `kind` goes to, in configured order.
-    pub fn channels_for(&self, kind: &str) -> Vec<String> {
+    pub fn channels_for(&self, kind: DraftKind) -> Vec<String> {
         self.channels
             .iter()
             .filter(|channel| match channel.as_str() {
-                "slack" => self.slack.kinds.iter().any(|k| k == kind),
-                "teams" => self.teams.kinds.iter().any(|k| k == kind),
+                "slack" => self.slack.kinds.contains(&kind),
+                "teams" => self.teams.kinds.contains(&kind),
                 _ => true,
             })
             .cloned()
@@ -187,11 +179,12 @@ impl DeliveryConfig {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use crate::config::Config;
+    use crate::domain::DraftKind;
 
     #[test]
     fn delivery_defaults_to_the_file_outbox() {
         let config = Config::from_toml("").unwrap();
-        assert_eq!(config.delivery.channels_for("rep_nudge"), vec!["outbox".to_owned()]);
+        assert_eq!(config.delivery.channels_for(DraftKind::RepNudge), vec!["outbox".to_owned()]);
     }
 
     #[test]
@@ -206,8 +199,8 @@ mod tests {
                     [delivery.slack]\nwebhook_url = \"https://hooks.slack.com/services/T/B/sekrit\"\n\
                     kinds = [\"manager_brief\"]";
         let config = Config::from_toml(text).unwrap();
-        assert_eq!(config.delivery.channels_for("manager_brief"), vec!["outbox", "email", "slack"]);
-        assert_eq!(config.delivery.channels_for("rep_nudge"), vec!["outbox", "email"]);
+        assert_eq!(config.delivery.channels_for(DraftKind::InterventionBrief), vec!["outbox", "email", "slack"]);
+        assert_eq!(config.delivery.channels_for(DraftKind::RepNudge), vec!["outbox", "email"]);
         assert_eq!(config.delivery.smtp.effective_port(), 587);
         let shown = config.redacted_toml();
         assert!(!shown.contains("smtp-pw-123") && !shown.contains("sekrit"), "{shown}");

@@ -3,8 +3,11 @@
 //! approve what), `[audit]` (retention) and `[http]` (the listener).
 
 use super::{invalid, ConfigError};
+use crate::domain::DraftKind;
+use croner::Cron;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -40,13 +43,37 @@ impl Default for JobsConfig {
 /// Cron patterns (`minute hour day-of-month month day-of-week`), each evaluated in the
 /// recipient's own time zone.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "ScheduleFile")]
 pub struct ScheduleConfig {
     /// Whether `candor serve` starts runs on its own.
     pub enabled: bool,
     pub rep_nudge: String,
-    pub manager_brief: String,
+    pub intervention_brief: String,
     pub forecast_memo: String,
+}
+
+/// `[schedule]` as written. The brief's former key `manager_brief` is still read and wins when
+/// given: the built-in defaults never write it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleFile {
+    enabled: Option<bool>,
+    rep_nudge: Option<String>,
+    intervention_brief: Option<String>,
+    manager_brief: Option<String>,
+    forecast_memo: Option<String>,
+}
+
+impl From<ScheduleFile> for ScheduleConfig {
+    fn from(file: ScheduleFile) -> Self {
+        let default = ScheduleConfig::default();
+        ScheduleConfig {
+            enabled: file.enabled.unwrap_or(default.enabled),
+            rep_nudge: file.rep_nudge.unwrap_or(default.rep_nudge),
+            intervention_brief: file.manager_brief.or(file.intervention_brief).unwrap_or(default.intervention_brief),
+            forecast_memo: file.forecast_memo.unwrap_or(default.forecast_memo),
+        }
+    }
 }
 
 impl Default for ScheduleConfig {
@@ -54,7 +81,7 @@ impl Default for ScheduleConfig {
         Self {
             enabled: true,
             rep_nudge: "30 7 * * MON".to_owned(),
-            manager_brief: "0 8 * * MON".to_owned(),
+            intervention_brief: "0 8 * * MON".to_owned(),
             forecast_memo: "0 16 * * FRI".to_owned(),
         }
     }
@@ -63,20 +90,43 @@ impl Default for ScheduleConfig {
 /// Who approves each kind of draft: `auto_approve`, `recipient_manager`, or `role:NAME` for a
 /// role named under `[review.roles]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "ReviewFile")]
 pub struct ReviewConfig {
     pub rep_nudge: String,
-    pub manager_brief: String,
+    pub intervention_brief: String,
     pub forecast_memo: String,
     /// Named reviewer roles (e.g. `compliance`) and their members, by email or person id.
     pub roles: BTreeMap<String, Vec<String>>,
+}
+
+/// `[review]` as written; `manager_brief` is read as in [`ScheduleFile`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewFile {
+    rep_nudge: Option<String>,
+    intervention_brief: Option<String>,
+    manager_brief: Option<String>,
+    forecast_memo: Option<String>,
+    roles: Option<BTreeMap<String, Vec<String>>>,
+}
+
+impl From<ReviewFile> for ReviewConfig {
+    fn from(file: ReviewFile) -> Self {
+        let default = ReviewConfig::default();
+        ReviewConfig {
+            rep_nudge: file.rep_nudge.unwrap_or(default.rep_nudge),
+            intervention_brief: file.manager_brief.or(file.intervention_brief).unwrap_or(default.intervention_brief),
+            forecast_memo: file.forecast_memo.unwrap_or(default.forecast_memo),
+            roles: file.roles.unwrap_or(default.roles),
+        }
+    }
 }
 
 impl Default for ReviewConfig {
     fn default() -> Self {
         Self {
             rep_nudge: "auto_approve".to_owned(),
-            manager_brief: "auto_approve".to_owned(),
+            intervention_brief: "auto_approve".to_owned(),
             forecast_memo: "auto_approve".to_owned(),
             roles: BTreeMap::new(),
         }
@@ -149,37 +199,90 @@ impl JobsConfig {
     }
 }
 
+/// Parses a five-field cron pattern (`minute hour day-of-month month day-of-week`).
+pub fn parse_cron(pattern: &str) -> Result<Cron, String> {
+    if pattern.split_whitespace().count() != 5 {
+        return Err(format!("{pattern:?} must have five fields: minute hour day-of-month month day-of-week"));
+    }
+    Cron::from_str(pattern).map_err(|e| format!("{pattern:?} is not a cron pattern: {e}"))
+}
+
 impl ScheduleConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for (name, pattern) in self.patterns() {
-            crate::jobs::parse_cron(pattern).map_err(|reason| invalid(format!("schedule.{name}"), reason))?;
+        for (kind, pattern) in self.patterns() {
+            parse_cron(pattern).map_err(|reason| invalid(format!("schedule.{kind}"), reason))?;
         }
         Ok(())
     }
 
     /// `(draft kind, pattern)` for every kind.
-    pub fn patterns(&self) -> [(&'static str, &str); 3] {
+    pub fn patterns(&self) -> [(DraftKind, &str); 3] {
         [
-            ("rep_nudge", self.rep_nudge.as_str()),
-            ("manager_brief", self.manager_brief.as_str()),
-            ("forecast_memo", self.forecast_memo.as_str()),
+            (DraftKind::RepNudge, self.rep_nudge.as_str()),
+            (DraftKind::InterventionBrief, self.intervention_brief.as_str()),
+            (DraftKind::ForecastMemo, self.forecast_memo.as_str()),
         ]
+    }
+
+    /// Every kind's schedule, parsed (validated at load, so none is skipped in practice).
+    pub fn crons(&self) -> Vec<(DraftKind, Cron)> {
+        self.patterns().into_iter().filter_map(|(kind, pattern)| Some((kind, parse_cron(pattern).ok()?))).collect()
+    }
+}
+
+/// Who approves a kind of draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewPolicy {
+    AutoApprove,
+    RecipientManager,
+    /// Members of `[review.roles].NAME`.
+    Role(String),
+}
+
+impl ReviewPolicy {
+    pub fn parse(text: &str) -> Result<ReviewPolicy, String> {
+        match text.trim() {
+            "auto_approve" => Ok(ReviewPolicy::AutoApprove),
+            "recipient_manager" => Ok(ReviewPolicy::RecipientManager),
+            other => match other.strip_prefix("role:") {
+                Some(role) if !role.trim().is_empty() => Ok(ReviewPolicy::Role(role.trim().to_owned())),
+                _ => Err(format!("{other:?} is not auto_approve, recipient_manager or role:NAME")),
+            },
+        }
+    }
+
+    pub fn as_text(&self) -> String {
+        match self {
+            ReviewPolicy::AutoApprove => "auto_approve".to_owned(),
+            ReviewPolicy::RecipientManager => "recipient_manager".to_owned(),
+            ReviewPolicy::Role(role) => format!("role:{role}"),
+        }
     }
 }
 
 impl ReviewConfig {
+    fn texts(&self) -> [(DraftKind, &str); 3] {
+        [
+            (DraftKind::RepNudge, self.rep_nudge.as_str()),
+            (DraftKind::InterventionBrief, self.intervention_brief.as_str()),
+            (DraftKind::ForecastMemo, self.forecast_memo.as_str()),
+        ]
+    }
+
+    /// The policy for `kind`. Validated at load; an unreadable policy must never let a draft
+    /// through unreviewed, so it reads as the compliance role.
+    pub fn policy_for(&self, kind: DraftKind) -> ReviewPolicy {
+        let text = self.texts().into_iter().find(|(k, _)| *k == kind).map(|(_, t)| t).unwrap_or_default();
+        ReviewPolicy::parse(text).unwrap_or(ReviewPolicy::Role("compliance".to_owned()))
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
-        for (name, text) in [
-            ("rep_nudge", &self.rep_nudge),
-            ("manager_brief", &self.manager_brief),
-            ("forecast_memo", &self.forecast_memo),
-        ] {
-            let policy =
-                crate::review::Policy::parse(text).map_err(|reason| invalid(format!("review.{name}"), reason))?;
-            if let crate::review::Policy::Role(role) = &policy {
+        for (kind, text) in self.texts() {
+            let policy = ReviewPolicy::parse(text).map_err(|reason| invalid(format!("review.{kind}"), reason))?;
+            if let ReviewPolicy::Role(role) = &policy {
                 if self.roles.get(role).is_none_or(|members| members.is_empty()) {
                     return Err(invalid(
-                        format!("review.{name}"),
+                        format!("review.{kind}"),
                         format!("role {role:?} has no members under [review.roles]"),
                     ));
                 }
@@ -226,6 +329,7 @@ impl HttpConfig {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use crate::config::Config;
+    use crate::domain::DraftKind;
 
     #[test]
     fn service_sections_have_defaults_and_validate() {
@@ -242,6 +346,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.review.roles["compliance"].len(), 1);
+        let config = Config::from_toml("[review]\nmanager_brief = \"recipient_manager\"").unwrap();
+        assert_eq!(config.review.policy_for(DraftKind::InterventionBrief), super::ReviewPolicy::RecipientManager);
+        let config = Config::from_toml("[schedule]\nmanager_brief = \"0 9 * * TUE\"").unwrap();
+        assert_eq!(config.schedule.intervention_brief, "0 9 * * TUE");
+        let err = Config::from_toml("[review]\nbrief = \"auto_approve\"").unwrap_err().to_string();
+        assert!(err.contains("brief"), "{err}");
         let err = Config::from_toml("[audit]\nretention_years = 1").unwrap_err().to_string();
         assert!(err.contains("audit.retention_years"), "{err}");
         let err = Config::from_toml("[http]\nbind = \"everywhere\"").unwrap_err().to_string();

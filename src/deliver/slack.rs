@@ -71,7 +71,7 @@ mod tests {
     fn message(body: &str) -> OutgoingMessage {
         OutgoingMessage {
             draft_id: "d".into(),
-            kind: DraftKind::ManagerBrief,
+            kind: DraftKind::InterventionBrief,
             week: "2026-W47".into(),
             subject: "Your team this week".into(),
             body: body.into(),

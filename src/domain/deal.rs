@@ -50,6 +50,27 @@ pub struct Stage {
     pub status: StageStatus,
 }
 
+/// The built-in pipeline of a financial-services sale, used until a firm configures its own.
+pub fn default_stages() -> Vec<Stage> {
+    let stage = |key: &str, label: &str, order, probability, status| Stage {
+        pipeline: "default".to_owned(),
+        key: key.to_owned(),
+        label: label.to_owned(),
+        order,
+        probability,
+        status,
+    };
+    vec![
+        stage("qualify", "Qualify", 1, 10, StageStatus::Open),
+        stage("discover", "Discover", 2, 20, StageStatus::Open),
+        stage("solution", "Solution design", 3, 40, StageStatus::Open),
+        stage("proposal", "Proposal", 4, 60, StageStatus::Open),
+        stage("negotiate", "Negotiate", 5, 80, StageStatus::Open),
+        stage("closed_won", "Closed won", 6, 100, StageStatus::Won),
+        stage("closed_lost", "Closed lost", 7, 0, StageStatus::Lost),
+    ]
+}
+
 /// All pipelines' stages, looked up by (pipeline, key) or by label.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StageCatalogue {

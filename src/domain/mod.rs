@@ -1,13 +1,16 @@
-//! The pure sales data model: no I/O, no clock. Everything the store loads and the engine reads.
+//! The pure sales data model: no I/O, no clock. Everything the store loads and the engine reads,
+//! and the plain types every layer shares about drafts (their kinds, ids and states) and weeks.
 
 pub mod account;
 pub mod activity;
 pub mod deal;
+pub mod draft;
 pub mod ids;
 pub mod money;
 pub mod org;
 pub mod period;
 pub mod quota;
+pub mod week;
 
 pub use account::{normalise_domain, Account, Contact, Seniority};
 pub use activity::{
@@ -15,14 +18,16 @@ pub use activity::{
     SignalKind,
 };
 pub use deal::{
-    normalise_label, ContactRole, CreditSplit, Deal, DealContactRole, DealField, DealHistory, ForecastCategory,
-    Product, RevenueType, Stage, StageCatalogue, StageStatus,
+    default_stages, normalise_label, ContactRole, CreditSplit, Deal, DealContactRole, DealField, DealHistory,
+    ForecastCategory, Product, RevenueType, Stage, StageCatalogue, StageStatus,
 };
+pub use draft::{draft_id, DraftKind, DraftState, DraftStatus};
 pub use ids::{AccountId, ActivityId, ContactId, DealId, HistoryId, IdError, PersonId, SourceName};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{Hierarchy, Person, Role};
 pub use period::{FiscalCalendar, Period, PeriodError};
 pub use quota::Quota;
+pub use week::IsoWeek;
 
 use serde::{Deserialize, Serialize};
 

@@ -258,7 +258,7 @@ impl<'a> Index<'a> {
 /// imported pipeline with other stage names.
 fn default_progress(gate: &str) -> Option<f64> {
     let open: Vec<String> =
-        crate::config::default_stages().into_iter().filter(|s| s.status == StageStatus::Open).map(|s| s.key).collect();
+        crate::domain::default_stages().into_iter().filter(|s| s.status == StageStatus::Open).map(|s| s.key).collect();
     let rank = open.iter().position(|k| k == gate)?;
     Some(rank as f64 / open.len().saturating_sub(1).max(1) as f64)
 }

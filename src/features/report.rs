@@ -28,12 +28,6 @@ pub struct Settings {
     pub currency: Currency,
 }
 
-impl Settings {
-    pub fn from_config(config: &crate::config::Config) -> Self {
-        Self { rules: config.risk.clone(), calendar: config.fiscal_calendar(), currency: config.currency() }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     pub activity_ids: Vec<String>,

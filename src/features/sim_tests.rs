@@ -24,7 +24,7 @@ fn params(seed: u64) -> SimParams {
 fn run(seed: u64) -> crate::features::BacktestReport {
     let params = params(seed);
     let org = sim::generate(&params);
-    let settings = Settings::from_config(&Config::default());
+    let settings = Config::default().risk_settings();
     let index = Index::new(&org.dataset);
     let truth: Vec<GroundTruthOutcome> = org
         .truth
@@ -78,7 +78,7 @@ fn synthetic_backtest_meets_targets() {
 fn ground_truth_time_split_on_the_default_organisation() {
     let params = params(42);
     let org = sim::generate(&params);
-    let settings = Settings::from_config(&Config::default());
+    let settings = Config::default().risk_settings();
     let index = Index::new(&org.dataset);
     let report = crate::features::analyse(&index, &settings, params.as_of);
     let truth: std::collections::BTreeMap<String, bool> =
@@ -129,7 +129,7 @@ fn print_breakdown(org: &sim::SimOrg, as_of: chrono::DateTime<chrono::Utc>) {
         org.dataset.activities.len(),
         org.dataset.history.len()
     );
-    let settings = Settings::from_config(&Config::default());
+    let settings = Config::default().risk_settings();
     let t = Instant::now();
     let cpu = cpu_seconds();
     let index = Index::new(&org.dataset);
@@ -198,7 +198,7 @@ fn large_analyse_repeated() {
     params.leaders = 16;
     let org = sim::generate(&params);
     let index = Index::new(&org.dataset);
-    let settings = Settings::from_config(&Config::default());
+    let settings = Config::default().risk_settings();
     for _ in 0..4 {
         let cpu = cpu_seconds();
         let report = crate::features::analyse(&index, &settings, params.as_of);
@@ -253,7 +253,7 @@ fn signal_lift(settings: &Settings) -> Vec<String> {
 #[test]
 #[ignore = "analysis aid: run with --release -- --ignored --nocapture"]
 fn print_signal_lift() {
-    let settings = Settings::from_config(&Config::default());
+    let settings = Config::default().risk_settings();
     for line in signal_lift(&settings) {
         println!("{line}");
     }

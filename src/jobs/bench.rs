@@ -2,15 +2,14 @@
 //! from sync to delivery in the file outbox, timed end to end. Figures are printed by
 //! `candor bench --suite run`, never asserted.
 
-use super::drafting::{DraftFuture, DraftRequest, Drafter, TemplateDrafter};
 use super::pipeline::{start_run, Pipeline, RunRequest};
 use super::progress::wait_for_run;
 use super::queue::Worker;
-use super::week::IsoWeek;
+use crate::agent::AgentSetup;
 use crate::config::Config;
 use crate::deliver::Deliverer;
+use crate::domain::IsoWeek;
 use crate::store::Store;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,17 +23,17 @@ pub struct RunFigures {
     pub state: String,
 }
 
-/// Runs `week` over what is in `store` with `drafter`, delivering to the outbox under
+/// Runs `week` over what is in `store` drafting with `drafting`, delivering to the outbox under
 /// `data_dir`, and times it from enqueue to the last delivery.
 pub async fn time_weekly_run(
     store: &Store,
     config: Arc<Config>,
     data_dir: &std::path::Path,
-    drafter: Arc<dyn Drafter>,
+    drafting: Arc<AgentSetup>,
     week: IsoWeek,
 ) -> anyhow::Result<RunFigures> {
     let deliverer = Arc::new(Deliverer::from_config(&config, data_dir)?);
-    let pipeline = Arc::new(Pipeline::new(store.clone(), config.clone(), drafter, deliverer));
+    let pipeline = Arc::new(Pipeline::new(store.clone(), config.clone(), drafting, deliverer));
     let started = Instant::now();
     let (run, _) = start_run(store, &config, &RunRequest::manual(week), chrono::Utc::now()).await?;
     let worker = Worker::new(pipeline).spawn();
@@ -49,27 +48,4 @@ pub async fn time_weekly_run(
         seconds,
         state: status.state.as_str().to_owned(),
     })
-}
-
-/// A drafter whose every call takes `latency`, standing in for a remote model: shows whether
-/// the run keeps `jobs.concurrency` calls in flight with nothing serialised behind them.
-pub struct SlowDrafter {
-    pub latency: Duration,
-    pub calls: AtomicU64,
-}
-
-impl SlowDrafter {
-    pub fn new(latency: Duration) -> SlowDrafter {
-        SlowDrafter { latency, calls: AtomicU64::new(0) }
-    }
-}
-
-impl Drafter for SlowDrafter {
-    fn draft<'a>(&'a self, request: &'a DraftRequest) -> DraftFuture<'a> {
-        Box::pin(async move {
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(self.latency).await;
-            TemplateDrafter.draft(request).await
-        })
-    }
 }

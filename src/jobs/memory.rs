@@ -1,49 +1,56 @@
 //! Memory write-back from the weekly run: a delivered draft is indexed into coaching memory
-//! once its delivery has committed, and each run's snapshot attaches what happened since to the
-//! coaching that preceded it and tells the deals that closed since the last run as narratives
-//! for "similar won deals" (each closed deal once; no engine work when none closed). All of it
-//! runs outside the job's transaction and never fails the step: memory helps the next draft, so
-//! a store hiccup is logged and the delivery or run goes on.
+//! once its delivery has committed, and each run's memory step attaches what happened since to
+//! the coaching that preceded it and tells the deals that closed since the last run as
+//! narratives for "similar won deals" (each closed deal once; no engine work when none closed).
+//! None of it fails its step: memory helps the next draft, so a store hiccup is logged and the
+//! delivery or run goes on.
 
 use super::pipeline::Pipeline;
-use super::snapshot::OrgSnapshot;
-use crate::agent::Draft;
-use crate::features::{Index, Settings};
+use super::JobError;
+use crate::agent::{Draft, OrgSnapshot};
+use crate::features::Index;
 use crate::memory::coaching::{self, DeliveredDraft};
 use crate::memory::collections::COACHING;
 use crate::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
 use crate::memory::store::Condition;
 use crate::memory::{Access, Filter, Memory, ScopedFilter, VectorStore};
-use crate::store::ReviewRecord;
+use crate::store::ClaimedJob;
+use crate::store::DraftRecord;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 impl Pipeline {
+    /// The run's memory step: attaches what happened since to earlier coaching and tells the
+    /// deals closed since the last run, beside drafting. Memory helps later drafts, so a
+    /// failure is logged and the step still succeeds.
+    pub(super) async fn refresh_memory(&self, job: &ClaimedJob, owner: &str) -> Result<(), JobError> {
+        let payload = Self::payload(job)?;
+        let snapshot = self.snapshots.get(&self.store, &self.config, payload.as_of).await?;
+        self.attach_outcomes(&snapshot).await;
+        self.index_deal_narratives(&snapshot).await;
+        self.finish_plain(job, owner, "coaching memory brought up to date").await
+    }
+
     /// Indexes a delivered draft into coaching memory; logs and returns on any failure.
-    pub(super) async fn remember_delivery(&self, draft: &ReviewRecord) {
+    pub(super) async fn remember_delivery(&self, draft: &DraftRecord) {
         let Some(memory) = self.memory.as_deref() else { return };
         match self.index_delivery(memory, draft).await {
-            Ok(Some(points)) => tracing::debug!(draft = %draft.draft_id, points, "delivered draft indexed"),
+            Ok(Some(points)) => tracing::debug!(draft = %draft.id, points, "delivered draft indexed"),
             Ok(None) => {}
-            Err(error) => tracing::warn!(draft = %draft.draft_id, %error, "delivered draft not indexed in memory"),
+            Err(error) => tracing::warn!(draft = %draft.id, %error, "delivered draft not indexed in memory"),
         }
     }
 
-    /// `None` when there is nothing to index: no typed agent draft behind the message, or the
+    /// `None` when there is nothing to index: no typed draft behind the message, or the
     /// draft already indexed by an earlier channel (indexing again would reset its outcomes).
-    async fn index_delivery(&self, memory: &Memory, draft: &ReviewRecord) -> Result<Option<usize>, String> {
-        let provenance: serde_json::Value = serde_json::from_str(&draft.provenance).map_err(|e| e.to_string())?;
-        // Coaching memory keeps what was advised deal by deal, which only the agent's typed draft
-        // records; a template message has no such structure.
-        let Some(agent_id) = provenance.get("agent_draft_id").and_then(|v| v.as_str()) else { return Ok(None) };
-        let indexed =
-            ScopedFilter::new(Access::Organisation, Filter::all([Condition::keyword("draft_id", &draft.draft_id)]));
+    async fn index_delivery(&self, memory: &Memory, draft: &DraftRecord) -> Result<Option<usize>, String> {
+        // Coaching memory keeps what was advised deal by deal, which only a typed draft records;
+        // a draft recorded without one has no such structure.
+        let Ok(typed) = serde_json::from_str::<Draft>(&draft.provenance.draft) else { return Ok(None) };
+        let indexed = ScopedFilter::new(Access::Organisation, Filter::all([Condition::keyword("draft_id", &draft.id)]));
         if memory.store().count(COACHING.name, &indexed).await.map_err(|e| e.to_string())? > 0 {
             return Ok(None);
         }
-        let stored = self.store.draft(agent_id).await.map_err(|e| e.to_string())?;
-        let stored = stored.ok_or_else(|| format!("agent draft {agent_id} is not stored"))?;
-        let typed: Draft = serde_json::from_str(&stored.draft).map_err(|e| format!("agent draft {agent_id}: {e}"))?;
         let run = self.store.run(&draft.run_id).await.map_err(|e| e.to_string())?;
         let run = run.ok_or_else(|| format!("run {} is not stored", draft.run_id))?;
         let as_of: DateTime<Utc> = DateTime::parse_from_rfc3339(&run.as_of)
@@ -53,8 +60,7 @@ impl Pipeline {
         // date (not the wall clock) is the timeline later snapshots observe outcomes on.
         let snapshot = self.snapshots.get(&self.store, &self.config, as_of).await.map_err(|e| e.to_string())?;
         let states = snapshot.deal_states();
-        let delivered =
-            DeliveredDraft::from_draft(&draft.draft_id, &draft.recipient_id, as_of.date_naive(), &typed, states);
+        let delivered = DeliveredDraft::from_draft(&draft.id, &draft.recipient_id, as_of.date_naive(), &typed, states);
         coaching::index_delivered(memory, &delivered).await.map(Some).map_err(|e| e.to_string())
     }
 
@@ -90,7 +96,7 @@ impl Pipeline {
         if pending.is_empty() {
             return Ok((0, 0));
         }
-        let settings = Settings::from_config(&self.config);
+        let settings = self.config.risk_settings();
         let shared = snapshot.clone();
         let narratives = tokio::task::spawn_blocking(move || {
             let index = Index::from_engine(&shared.engine);

@@ -9,27 +9,20 @@
 //! again, never that it half-ran, and nothing is drafted, spent or sent twice because each
 //! draft and delivery is unique by key.
 
-mod agent_drafter;
 pub mod bench;
-pub mod drafting;
 mod faults;
 mod memory;
 mod pipeline;
 mod progress;
 mod queue;
 mod scheduler;
-mod snapshot;
 mod steps;
-mod week;
 
-pub use agent_drafter::AgentDrafter;
-pub use drafting::{DraftError, DraftRequest, DraftedMessage, Drafter, TemplateDrafter};
+pub use crate::domain::IsoWeek;
 pub use pipeline::{start_run, Pipeline, RunRequest, Selection, SyncSource};
 pub use progress::{run_status, run_statuses, wait_for_run, RunState, RunStatus};
 pub use queue::{backoff, Worker, WorkerHandle};
-pub use scheduler::{due_slots, parse_cron, DueSlot, Scheduler};
-pub use snapshot::{OrgSnapshot, SnapshotCache};
-pub use week::IsoWeek;
+pub use scheduler::{due_slots, DueSlot, Scheduler};
 
 use std::time::Duration;
 
@@ -61,6 +54,18 @@ impl From<crate::store::StoreError> for JobError {
 impl From<sqlx::Error> for JobError {
     fn from(error: sqlx::Error) -> Self {
         JobError::Transient(format!("database: {error}"))
+    }
+}
+
+impl From<crate::agent::AgentError> for JobError {
+    fn from(error: crate::agent::AgentError) -> Self {
+        use crate::agent::AgentError;
+        match error {
+            // The store was busy or a blocking task did not come back: worth another attempt.
+            AgentError::Store(e) => JobError::Transient(format!("store: {e}")),
+            AgentError::Unfinished(e) => JobError::Transient(e),
+            other => JobError::Fatal(other.to_string()),
+        }
     }
 }
 

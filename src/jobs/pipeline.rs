@@ -5,14 +5,12 @@
 //! are keyed by (recipient, kind, week), so two runs covering the same people in one week (an
 //! on-demand run and a scheduled one) draft each person once.
 
-use super::drafting::Drafter;
-use super::snapshot::SnapshotCache;
-use super::week::IsoWeek;
 use super::JobError;
+use crate::agent::{AgentSetup, SnapshotCache};
 use crate::config::Config;
 use crate::deliver::Deliverer;
+use crate::domain::{DraftKind, IsoWeek};
 use crate::memory::Memory;
-use crate::review::DraftKind;
 use crate::store::{instant, report_hash, ClaimedJob, JobOutcome, NewJob, RunRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,6 +26,8 @@ pub const REPORT: &str = "report";
 pub const PLAN: &str = "plan";
 pub const DRAFT: &str = "draft";
 pub const DELIVER: &str = "deliver";
+/// Brings coaching memory up to date with the run's snapshot (only with a memory).
+pub const MEMORY: &str = "memory";
 
 /// Deliveries go ahead of drafts, so messages leave as soon as they are approved.
 const STEP_PRIORITY: i64 = 0;
@@ -101,7 +101,7 @@ pub(super) struct StepPayload {
 /// organisation-wide cut and facts are worked out while the briefs draft, then rep nudges.
 fn draft_order(kind: DraftKind) -> i64 {
     match kind {
-        DraftKind::ManagerBrief => 0,
+        DraftKind::InterventionBrief => 0,
         DraftKind::ForecastMemo => 1,
         DraftKind::RepNudge => 2,
     }
@@ -185,7 +185,8 @@ pub trait SyncSource: Send + Sync {
 pub struct Pipeline {
     pub(super) store: Store,
     pub(super) config: Arc<Config>,
-    pub(super) drafter: Arc<dyn Drafter>,
+    /// How every draft is written: the configured provider, the validator and the fallback.
+    pub(super) drafting: Arc<AgentSetup>,
     pub(super) deliverer: Arc<Deliverer>,
     pub(super) snapshots: SnapshotCache,
     sources: Vec<Arc<dyn SyncSource>>,
@@ -194,11 +195,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(store: Store, config: Arc<Config>, drafter: Arc<dyn Drafter>, deliverer: Arc<Deliverer>) -> Pipeline {
+    pub fn new(store: Store, config: Arc<Config>, drafting: Arc<AgentSetup>, deliverer: Arc<Deliverer>) -> Pipeline {
         Pipeline {
             store,
             config,
-            drafter,
+            drafting,
             deliverer,
             snapshots: SnapshotCache::default(),
             sources: Vec::new(),
@@ -241,6 +242,7 @@ impl Pipeline {
             PLAN => self.plan(job, owner).await,
             DRAFT => self.draft(job, owner).await,
             DELIVER => self.deliver(job, owner).await,
+            MEMORY => self.refresh_memory(job, owner).await,
             other => Err(JobError::Fatal(format!("unknown job kind {other:?}"))),
         }
     }
@@ -250,7 +252,7 @@ impl Pipeline {
         self.store.relay_pending_deliveries(DELIVER_PRIORITY, i64::from(self.config.jobs.max_attempts), now).await
     }
 
-    fn payload(job: &ClaimedJob) -> Result<StepPayload, JobError> {
+    pub(super) fn payload(job: &ClaimedJob) -> Result<StepPayload, JobError> {
         serde_json::from_str(&job.payload)
             .map_err(|e| JobError::Fatal(format!("job {} has a bad payload: {e}", job.id)))
     }
@@ -308,12 +310,12 @@ impl Pipeline {
         if held {
             let next = step_job(PLAN, job.run_id.clone(), &job.run_id, &payload, &self.config);
             self.store.enqueue_job_in(&mut tx, &next, now).await?;
+            if self.memory.is_some() {
+                let memory = step_job(MEMORY, job.run_id.clone(), &job.run_id, &payload, &self.config);
+                self.store.enqueue_job_in(&mut tx, &memory, now).await?;
+            }
         }
-        Self::commit_if_held(tx, held).await?;
-        // Outside the step's transaction, logged rather than failing the run.
-        self.attach_outcomes(&snapshot).await;
-        self.index_deal_narratives(&snapshot).await;
-        Ok(())
+        Self::commit_if_held(tx, held).await
     }
 
     /// Keeps the run's deals, flags with evidence, scorecards, roll-ups and forecast with the
@@ -407,15 +409,11 @@ impl Pipeline {
     }
 }
 
-/// A draft's id: unique per (week, kind, recipient), readable in listings and file names.
-pub fn draft_id(week: &str, kind: DraftKind, recipient_id: &str) -> String {
-    format!("{week}.{}.{recipient_id}", kind.as_str())
-}
-
 /// The draft id behind a draft job's scope (`kind:recipient`).
 fn draft_id_for_scope(week: &str, scope: &str) -> String {
-    match scope.split_once(':').and_then(|(kind, recipient)| Some((DraftKind::parse(kind)?, recipient))) {
-        Some((kind, recipient)) => draft_id(week, kind, recipient),
+    let parsed = week.parse::<IsoWeek>().ok().zip(scope.split_once(':'));
+    match parsed.and_then(|(week, (kind, recipient))| Some((week, DraftKind::parse(kind)?, recipient))) {
+        Some((week, kind, recipient)) => crate::domain::draft_id(week, kind, recipient),
         None => scope.to_owned(),
     }
 }

@@ -3,6 +3,7 @@
 //! good). Drafts waiting for a reviewer do not hold a run open; their deliveries, once
 //! approved, reopen it until they are done.
 
+use crate::domain::DraftState;
 use crate::store::{RunRecord, Store, StoreError};
 use serde::Serialize;
 
@@ -56,14 +57,13 @@ pub struct RunStatus {
 
 pub async fn run_status(store: &Store, run: RunRecord) -> Result<RunStatus, StoreError> {
     let tallies = store.job_tallies(&run.id).await?;
-    let reviews = store.review_state_counts(&run.id).await?;
+    let drafts = store.draft_state_counts(&run.id).await?;
     let deliveries = store.delivery_state_counts(&run.id).await?;
     let count = |state: &str| tallies.iter().filter(|t| t.state == state).map(|t| t.count).sum::<i64>();
     let jobs_total: i64 = tallies.iter().map(|t| t.count).sum();
     let started: i64 = tallies.iter().map(|t| t.started).sum();
     let (active, failed_jobs) = (count("queued") + count("running"), count("failed"));
-    let review_count =
-        |states: &[&str]| reviews.iter().filter(|(s, _)| states.contains(&s.as_str())).map(|(_, n)| n).sum();
+    let draft_count = |wanted: DraftState| drafts.iter().filter(|(s, _)| *s == wanted).map(|(_, n)| n).sum();
     let delivery_count =
         |states: &[&str]| deliveries.iter().filter(|(s, _)| states.contains(&s.as_str())).map(|(_, n)| n).sum();
     let delivery_failures: i64 = delivery_count(&["failed"]);
@@ -101,9 +101,9 @@ pub async fn run_status(store: &Store, run: RunRecord) -> Result<RunStatus, Stor
     }
     Ok(RunStatus {
         recipients: tallies.iter().filter(|t| t.kind == "draft").map(|t| t.count).sum(),
-        drafted: reviews.iter().map(|(_, n)| n).sum(),
-        awaiting_review: review_count(&["drafted"]),
-        rejected: review_count(&["rejected"]),
+        drafted: drafts.iter().map(|(_, n)| n).sum(),
+        awaiting_review: draft_count(DraftState::Drafted),
+        rejected: draft_count(DraftState::Rejected),
         deliveries: deliveries.iter().map(|(_, n)| n).sum(),
         delivered: delivery_count(&["delivered"]),
         delivery_failures,

@@ -5,25 +5,17 @@
 //! two ever overlapped.
 
 use super::pipeline::{start_run_in, RunRequest, Selection};
-use super::week::IsoWeek;
 use super::JobError;
 use crate::config::Config;
+use crate::domain::DraftKind;
+use crate::domain::IsoWeek;
 use crate::domain::Role;
-use crate::review::DraftKind;
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use std::collections::BTreeMap;
 use std::str::FromStr;
-
-/// Parses a five-field cron pattern (`minute hour day-of-month month day-of-week`).
-pub fn parse_cron(pattern: &str) -> Result<Cron, String> {
-    if pattern.split_whitespace().count() != 5 {
-        return Err(format!("{pattern:?} must have five fields: minute hour day-of-month month day-of-week"));
-    }
-    Cron::from_str(pattern).map_err(|e| format!("{pattern:?} is not a cron pattern: {e}"))
-}
 
 /// A slot that has arrived and not yet fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,12 +89,7 @@ impl Scheduler {
         {
             return Ok(Vec::new());
         }
-        let mut patterns = Vec::new();
-        for (name, pattern) in self.config.schedule.patterns() {
-            if let (Some(kind), Ok(cron)) = (DraftKind::parse(name), parse_cron(pattern)) {
-                patterns.push((kind, cron));
-            }
-        }
+        let patterns = self.config.schedule.crons();
         let mut zones = Vec::new();
         for (role, zone) in self.store.role_timezones().await? {
             let kind = Role::from_str(&role).ok().and_then(DraftKind::for_role);
@@ -154,6 +141,7 @@ impl Scheduler {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::config::parse_cron;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)

@@ -3,12 +3,12 @@
 //! Each does its outside work first, then commits the result, the review or delivery state, the
 //! audit entry and the job's completion in one transaction, only while it still holds the lease.
 
-use super::drafting::{DraftError, DraftRequest};
 use super::faults::{reached, HoldPoint};
-use super::pipeline::{draft_id, Pipeline, StepPayload};
+use super::pipeline::{Pipeline, StepPayload};
 use super::JobError;
 use crate::deliver::{DeliverError, OutgoingMessage};
-use crate::review::{self, DraftKind, NewDraft};
+use crate::domain::{draft_id, IsoWeek};
+use crate::review::{self, NewDraft};
 use crate::store::{ClaimedJob, JobOutcome};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -21,8 +21,9 @@ impl Pipeline {
         let (Some(kind), Some(recipient_id)) = (payload.kind, payload.recipient_id.as_deref()) else {
             return Err(JobError::Fatal("a draft job names no kind or recipient".to_owned()));
         };
-        let draft_id = draft_id(&payload.week, kind, recipient_id);
-        if self.store.review(&draft_id).await?.is_some() {
+        let week: IsoWeek = payload.week.parse().map_err(JobError::Fatal)?;
+        let draft_id = draft_id(week, kind, recipient_id);
+        if self.store.draft(&draft_id).await?.is_some() {
             // Recorded by an earlier attempt whose completion was lost with its lease.
             return self.finish_plain(job, owner, "already drafted").await;
         }
@@ -34,35 +35,19 @@ impl Pipeline {
             .find(|p| p.id.as_str() == recipient_id)
             .cloned()
             .ok_or_else(|| JobError::Fatal(format!("recipient {recipient_id} is not in the organisation")))?;
-        let request = DraftRequest {
-            draft_id: draft_id.clone(),
-            run_id: job.run_id.clone(),
-            week: payload.week.clone(),
-            kind,
-            recipient,
-            snapshot,
-        };
-        let message = self.drafter.draft(&request).await.map_err(|e| match e {
-            DraftError::Transient(reason) => JobError::Transient(reason),
-            DraftError::Fatal(reason) => JobError::Fatal(reason),
-        })?;
+        let outcome = self.drafting.draft_for(&snapshot, &recipient, &self.store).await?;
         reached(HoldPoint::Drafted).await;
         let now = Utc::now();
         let mut tx = self.store.begin().await?;
         let held = self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: None }, now).await?;
         if held {
-            let person = &request.recipient;
             let new_draft = NewDraft {
                 draft_id: &draft_id,
                 run_id: &job.run_id,
                 week: &payload.week,
-                kind,
-                recipient_id: person.id.as_str(),
-                recipient_name: &person.name,
-                recipient_email: person.primary_email(),
-                subject: &message.subject,
-                body: &message.body,
-                provenance: message.provenance.clone(),
+                as_of: payload.as_of,
+                recipient: &recipient,
+                outcome: &outcome,
             };
             review::record_draft_in(&self.store, &mut tx, &self.config, &new_draft, now).await?;
         }
@@ -71,7 +56,7 @@ impl Pipeline {
         Ok(())
     }
 
-    async fn finish_plain(&self, job: &ClaimedJob, owner: &str, result: &str) -> Result<(), JobError> {
+    pub(super) async fn finish_plain(&self, job: &ClaimedJob, owner: &str, result: &str) -> Result<(), JobError> {
         let result = json!({ "note": result }).to_string();
         let mut tx = self.store.begin().await?;
         let held = self
@@ -86,18 +71,17 @@ impl Pipeline {
             .scope
             .rsplit_once(':')
             .ok_or_else(|| JobError::Fatal(format!("a delivery job names no channel: {}", job.scope)))?;
-        let draft =
-            self.store.review(draft_id).await?.ok_or_else(|| JobError::Fatal(format!("no draft {draft_id}")))?;
+        let draft = self.store.draft(draft_id).await?.ok_or_else(|| JobError::Fatal(format!("no draft {draft_id}")))?;
         let delivery = self.store.deliveries(draft_id).await?.into_iter().find(|d| d.channel == channel);
-        if delivery.as_ref().is_some_and(|d| d.state == review::DELIVERED) {
+        if delivery.as_ref().is_some_and(|d| d.state == "delivered") {
             return self.finish_plain(job, owner, "already delivered").await;
         }
-        if draft.state != review::APPROVED && draft.state != review::EDITED {
+        if !draft.state.may_send() {
             return self.finish_plain(job, owner, &format!("draft is {}, nothing to send", draft.state)).await;
         }
         let message = OutgoingMessage {
-            draft_id: draft.draft_id.clone(),
-            kind: DraftKind::parse(&draft.kind).unwrap_or(DraftKind::RepNudge),
+            draft_id: draft.id.clone(),
+            kind: draft.kind,
             week: draft.week.clone(),
             subject: draft.subject.clone(),
             body: draft.body.clone(),
@@ -141,7 +125,7 @@ impl Pipeline {
                     &mut tx,
                     draft_id,
                     channel,
-                    review::DELIVERED,
+                    "delivered",
                     job.attempt,
                     Some(&receipt.reference),
                     None,
@@ -176,9 +160,7 @@ impl Pipeline {
         now: DateTime<Utc>,
     ) -> Result<(), JobError> {
         let Some((draft_id, channel)) = job.scope.rsplit_once(':') else { return Ok(()) };
-        self.store
-            .update_delivery_in(tx, draft_id, channel, review::FAILED, job.attempt, None, Some(reason), now)
-            .await?;
+        self.store.update_delivery_in(tx, draft_id, channel, "failed", job.attempt, None, Some(reason), now).await?;
         review::settle_delivery_in(&self.store, tx, draft_id, now).await?;
         let detail = json!({ "channel": channel, "attempts": job.attempt, "error": reason });
         self.store

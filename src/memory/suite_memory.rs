@@ -11,7 +11,7 @@ use super::test_support::spawn_embeddings;
 use super::{deals, playbook, Embedder, Memory};
 use crate::config::Config;
 use crate::domain::StageStatus;
-use crate::features::{analyse, Index, Settings};
+use crate::features::{analyse, Index};
 use crate::sim::{self, SimParams};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -128,7 +128,7 @@ pub(crate) fn small_org() -> sim::SimOrg {
 
 async fn similar_won_deals_stay_in_scope<S: VectorStore>(memory: &Memory<S>) {
     let org = small_org();
-    let settings = Settings::from_config(&Config::default());
+    let settings = Config::default().risk_settings();
     let as_of = org.params.as_of;
     let narratives = deals::build_narratives(&org.dataset, &settings, as_of, 8, 30);
     assert!(narratives.iter().any(|n| n.status == "won") && narratives.iter().any(|n| n.status == "lost"));

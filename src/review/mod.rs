@@ -8,22 +8,15 @@ pub mod audit;
 mod policy;
 mod workflow;
 
+pub use crate::config::ReviewPolicy;
 pub use audit::{record_config, verify, AuditBreak, AuditVerification};
-pub use policy::Policy;
 pub use workflow::{
-    approve, edit, may_review, record_draft_in, reject, settle_delivery_in, sha256_hex, NewDraft, RecordedDraft,
+    approve, edit, may_review, provenance_summary, record_draft_in, reject, settle_delivery_in, sha256_hex, NewDraft,
+    RecordedDraft,
 };
 
-use crate::domain::Role;
+pub use crate::domain::{DraftKind, DraftState};
 use crate::store::StoreError;
-use serde::{Deserialize, Serialize};
-
-pub const DRAFTED: &str = "drafted";
-pub const APPROVED: &str = "approved";
-pub const EDITED: &str = "edited";
-pub const REJECTED: &str = "rejected";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -39,61 +32,4 @@ pub enum ReviewError {
     EmptyEdit,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// The three kinds of message Candor drafts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DraftKind {
-    RepNudge,
-    ManagerBrief,
-    ForecastMemo,
-}
-
-impl DraftKind {
-    pub const ALL: [DraftKind; 3] = [DraftKind::RepNudge, DraftKind::ManagerBrief, DraftKind::ForecastMemo];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DraftKind::RepNudge => "rep_nudge",
-            DraftKind::ManagerBrief => "manager_brief",
-            DraftKind::ForecastMemo => "forecast_memo",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<DraftKind> {
-        DraftKind::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-
-    /// The draft a person in `role` receives each week, if any.
-    pub fn for_role(role: Role) -> Option<DraftKind> {
-        match role {
-            Role::Rep => Some(DraftKind::RepNudge),
-            Role::Manager => Some(DraftKind::ManagerBrief),
-            Role::Leader => Some(DraftKind::ForecastMemo),
-            Role::Admin => None,
-        }
-    }
-
-    pub fn role(self) -> Role {
-        match self {
-            DraftKind::RepNudge => Role::Rep,
-            DraftKind::ManagerBrief => Role::Manager,
-            DraftKind::ForecastMemo => Role::Leader,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            DraftKind::RepNudge => "coaching nudge",
-            DraftKind::ManagerBrief => "intervention brief",
-            DraftKind::ForecastMemo => "forecast-risk memo",
-        }
-    }
-}
-
-impl std::fmt::Display for DraftKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

@@ -1,5 +1,6 @@
-//! Removing activities that a later import withdrew (cancelled meetings), with their deal
-//! links and signals, in one transaction.
+//! Removing what is withdrawn: activities a later import withdrew (cancelled meetings), with
+//! their deal links and signals, and the runs of a replaced demo organisation, with their
+//! jobs, drafts, deliveries and stored reports; each in one transaction.
 
 use super::{Store, StoreError};
 use crate::domain::ActivityId;
@@ -33,5 +34,32 @@ impl Store {
         }
         tx.commit().await?;
         Ok(deleted)
+    }
+
+    /// Deletes every run started by `trigger` with its jobs, drafts (their edits, feedback and
+    /// deliveries) and stored report; returns how many runs went. The audit log keeps its
+    /// entries: it is append-only.
+    pub async fn forget_runs(&self, trigger: &str) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let of_runs = "SELECT id FROM runs WHERE trigger_kind = $1";
+        let of_drafts = format!("SELECT id FROM drafts WHERE run_id IN ({of_runs})");
+        let statements = [
+            format!("DELETE FROM review_edits WHERE draft_id IN ({of_drafts})"),
+            format!("DELETE FROM draft_feedback WHERE draft_id IN ({of_drafts})"),
+            format!("DELETE FROM deliveries WHERE run_id IN ({of_runs})"),
+            format!("DELETE FROM drafts WHERE run_id IN ({of_runs})"),
+            format!("DELETE FROM jobs WHERE run_id IN ({of_runs})"),
+            format!("DELETE FROM deal_flags WHERE run_id IN ({of_runs})"),
+            format!("DELETE FROM deal_snapshots WHERE run_id IN ({of_runs})"),
+            format!("DELETE FROM rep_snapshots WHERE run_id IN ({of_runs})"),
+            format!("DELETE FROM team_snapshots WHERE run_id IN ({of_runs})"),
+            format!("DELETE FROM feature_snapshots WHERE run_id IN ({of_runs})"),
+        ];
+        for sql in &statements {
+            sqlx::query(sql).bind(trigger).execute(&mut *tx).await?;
+        }
+        let runs = sqlx::query("DELETE FROM runs WHERE trigger_kind = $1").bind(trigger).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(runs.rows_affected())
     }
 }

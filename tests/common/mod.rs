@@ -16,8 +16,17 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn sqlite() -> TestDb {
+        Self::sqlite_with(true).await
+    }
+
+    /// A fresh SQLite database, with the schema (`migrate`) or without any.
+    pub async fn sqlite_with(migrate: bool) -> TestDb {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open("", dir.path(), 4).await.unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("candor.db").display());
+        let store = Store::connect(&url, 4).await.unwrap();
+        if migrate {
+            store.migrate().await.unwrap();
+        }
         TestDb { store, name: "sqlite".into(), admin: None, _dir: Some(dir) }
     }
 
@@ -25,6 +34,11 @@ impl TestDb {
     /// 127.0.0.1:5432, trust auth). `None` (with a printed reason) only when the server is
     /// unreachable and `CANDOR_SKIP_POSTGRES=1`; otherwise an unreachable server fails the test.
     pub async fn postgres() -> Option<TestDb> {
+        Self::postgres_with(true).await
+    }
+
+    /// As [`TestDb::postgres`], with the schema (`migrate`) or without any.
+    pub async fn postgres_with(migrate: bool) -> Option<TestDb> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let server = std::env::var("CANDOR_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
@@ -42,7 +56,10 @@ impl TestDb {
         sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(admin.pool()).await.unwrap();
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
         let url = candor::store::with_database(&server, &name);
-        let store = Store::open(&url, std::path::Path::new("."), 4).await.unwrap();
+        let store = Store::connect(&url, 4).await.unwrap();
+        if migrate {
+            store.migrate().await.unwrap();
+        }
         Some(TestDb { store, name, admin: Some(admin), _dir: None })
     }
 

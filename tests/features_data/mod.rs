@@ -16,7 +16,7 @@ pub fn day(text: &str) -> NaiveDate {
 }
 
 pub fn settings() -> Settings {
-    Settings::from_config(&Config::default())
+    Config::default().risk_settings()
 }
 
 #[derive(Clone)]

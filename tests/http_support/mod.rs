@@ -12,7 +12,7 @@ use candor::http::auth::{create_token, create_user, AccessRole, NewUser};
 use candor::http::{AppState, Server};
 use candor::jobs::{start_run, IsoWeek, RunRequest, RunState};
 use candor::sim::{self, SimParams};
-use candor::store::Store;
+use candor::store::{DraftQuery, Store};
 use chrono::{NaiveDate, Utc};
 use std::collections::BTreeMap;
 
@@ -129,8 +129,8 @@ impl Fixture {
 
     /// The id of the rep nudge drafted for `person` this week.
     pub async fn nudge_of(&self, person: &Person) -> String {
-        let reviews = self.store.reviews(None, None).await.unwrap();
-        reviews.into_iter().find(|r| r.recipient_id == person.id.as_str()).map(|r| r.draft_id).unwrap()
+        let drafts = self.store.drafts(DraftQuery::default()).await.unwrap();
+        drafts.into_iter().find(|r| r.recipient_id == person.id.as_str()).map(|r| r.id).unwrap()
     }
 
     /// An open deal of `person` in the latest snapshot.

@@ -8,9 +8,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use candor::agent::AgentSetup;
 use candor::config::Config;
 use candor::deliver::Deliverer;
-use candor::jobs::{wait_for_run, Drafter, Pipeline, RunStatus, TemplateDrafter, Worker};
+use candor::jobs::{wait_for_run, Pipeline, RunStatus, Worker};
 use candor::store::Store;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -24,14 +25,19 @@ pub fn fast_config(extra: &str) -> Config {
     .unwrap()
 }
 
-pub fn pipeline(store: &Store, config: &Config, data_dir: &Path, drafter: Arc<dyn Drafter>) -> Arc<Pipeline> {
+/// The drafting `config` names (the offline provider unless it says otherwise).
+pub fn drafting(config: &Config) -> Arc<AgentSetup> {
+    Arc::new(AgentSetup::from_config(config).unwrap())
+}
+
+pub fn pipeline(store: &Store, config: &Config, data_dir: &Path, drafting: Arc<AgentSetup>) -> Arc<Pipeline> {
     let deliverer = Deliverer::from_config(config, data_dir).unwrap();
-    Arc::new(Pipeline::new(store.clone(), Arc::new(config.clone()), drafter, Arc::new(deliverer)))
+    Arc::new(Pipeline::new(store.clone(), Arc::new(config.clone()), drafting, Arc::new(deliverer)))
 }
 
 /// Works the queue until `run_id` finishes (at most a minute) and returns its status.
 pub async fn work_run(store: &Store, config: &Config, data_dir: &Path, run_id: &str) -> RunStatus {
-    work_run_with(store, config, data_dir, run_id, Arc::new(TemplateDrafter)).await
+    work_run_with(store, config, data_dir, run_id, drafting(config)).await
 }
 
 pub async fn work_run_with(
@@ -39,9 +45,9 @@ pub async fn work_run_with(
     config: &Config,
     data_dir: &Path,
     run_id: &str,
-    drafter: Arc<dyn Drafter>,
+    drafting: Arc<AgentSetup>,
 ) -> RunStatus {
-    let worker = Worker::new(pipeline(store, config, data_dir, drafter)).spawn();
+    let worker = Worker::new(pipeline(store, config, data_dir, drafting)).spawn();
     let status =
         tokio::time::timeout(Duration::from_secs(60), wait_for_run(store, run_id, Duration::from_millis(20), |_| {}))
             .await

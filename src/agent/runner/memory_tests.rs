@@ -8,7 +8,7 @@ use crate::agent::provider::{BoxFuture, ModelReply, ModelRequest, OfflineProvide
 use crate::agent::snapshot::Snapshot;
 use crate::config::Config;
 use crate::domain::{Hierarchy, Role};
-use crate::features::{analyse, Index, Settings};
+use crate::features::{analyse, Index};
 use crate::memory::coaching::{self, AdvisedDeal, DealState, DeliveredDraft};
 use crate::memory::{AnyStore, EdgeStore, Embedder};
 
@@ -93,7 +93,7 @@ fn recall_result(outcome: &LoopOutcome) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_loop_runs_memory_tools_in_the_recipients_scope_and_only_with_memory() {
     let org = crate::memory::suite_memory::small_org();
-    let report = analyse(&Index::new(&org.dataset), &Settings::from_config(&Config::default()), org.params.as_of);
+    let report = analyse(&Index::new(&org.dataset), &Config::default().risk_settings(), org.params.as_of);
     let hierarchy = Hierarchy::new(&org.dataset.people);
     let directory = Directory::from_dataset(&org.dataset);
     let snapshots: Vec<Snapshot> = org

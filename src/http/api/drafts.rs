@@ -9,8 +9,9 @@ use super::super::extract::{csrf_header, Body, Id, Params};
 use super::super::AppState;
 use super::insight::{flag_summaries, FlagSummary};
 use crate::agent::Draft;
+use crate::domain::{DraftKind, DraftState};
 use crate::review::{self, ReviewError};
-use crate::store::{DeliveryRecord, FeedbackRecord, ReviewEdit, ReviewRecord};
+use crate::store::{DeliveryRecord, DraftQuery, DraftRecord, FeedbackRecord, ReviewEdit};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
@@ -21,10 +22,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftFilter {
-    /// drafted, approved, edited, rejected, delivered or failed.
-    pub state: Option<String>,
-    /// rep_nudge, manager_brief or forecast_memo.
-    pub kind: Option<String>,
+    pub state: Option<DraftState>,
+    pub kind: Option<DraftKind>,
     /// ISO week, e.g. 2026-W47.
     pub week: Option<String>,
     pub recipient: Option<String>,
@@ -40,10 +39,10 @@ pub struct DraftSummary {
     pub id: String,
     pub run_id: String,
     pub week: String,
-    pub kind: String,
+    pub kind: DraftKind,
     pub recipient_id: String,
     pub recipient_name: String,
-    pub state: String,
+    pub state: DraftState,
     pub policy: String,
     pub subject: String,
     pub created_at: String,
@@ -146,15 +145,15 @@ pub struct FeedbackRequest {
     pub comment: Option<String>,
 }
 
-fn summary(record: &ReviewRecord) -> DraftSummary {
+fn summary(record: &DraftRecord) -> DraftSummary {
     DraftSummary {
-        id: record.draft_id.clone(),
+        id: record.id.clone(),
         run_id: record.run_id.clone(),
         week: record.week.clone(),
-        kind: record.kind.clone(),
+        kind: record.kind,
         recipient_id: record.recipient_id.clone(),
         recipient_name: record.recipient_name.clone(),
-        state: record.state.clone(),
+        state: record.state,
         policy: record.policy.clone(),
         subject: record.subject.clone(),
         created_at: record.created_at.clone(),
@@ -164,8 +163,8 @@ fn summary(record: &ReviewRecord) -> DraftSummary {
 }
 
 /// Whether the caller could decide on `record` now under its policy.
-async fn reviewable(state: &AppState, caller: &Principal, record: &ReviewRecord) -> bool {
-    record.state == review::DRAFTED
+async fn reviewable(state: &AppState, caller: &Principal, record: &DraftRecord) -> bool {
+    record.state == DraftState::Drafted
         && review::may_review(&state.store, &state.config, record, caller.reviewer()).await.unwrap_or(false)
 }
 
@@ -174,22 +173,22 @@ pub async fn visible_drafts(
     state: &AppState,
     caller: &Principal,
     filter: &DraftFilter,
-) -> Result<Vec<ReviewRecord>, ApiError> {
+) -> Result<Vec<DraftRecord>, ApiError> {
     let stored = match (caller.scope.members(), &filter.recipient) {
         (_, Some(recipient)) if caller.sees_person(recipient) => {
-            state.store.reviews_for(std::slice::from_ref(recipient), filter.state.as_deref()).await?
+            state.store.drafts_to(std::slice::from_ref(recipient), filter.state).await?
         }
         (_, Some(_)) => Vec::new(),
         (Some(members), None) => {
             let members: Vec<String> = members.iter().cloned().collect();
-            state.store.reviews_for(&members, filter.state.as_deref()).await?
+            state.store.drafts_to(&members, filter.state).await?
         }
-        (None, None) => state.store.reviews(filter.state.as_deref(), None).await?,
+        (None, None) => state.store.drafts(DraftQuery { state: filter.state, ..DraftQuery::default() }).await?,
     };
-    let mut records: Vec<ReviewRecord> = stored
+    let mut records: Vec<DraftRecord> = stored
         .into_iter()
         .filter(|r| caller.sees_person(&r.recipient_id))
-        .filter(|r| filter.kind.as_deref().is_none_or(|k| r.kind == k))
+        .filter(|r| filter.kind.is_none_or(|k| r.kind == k))
         .filter(|r| filter.week.as_deref().is_none_or(|w| r.week == w))
         .filter(|r| filter.recipient.as_deref().is_none_or(|p| r.recipient_id == p))
         .collect();
@@ -219,18 +218,15 @@ pub async fn list(
 }
 
 /// The draft `id` if the caller may see it; otherwise not found, whether or not it exists.
-pub async fn visible_draft(state: &AppState, caller: &Principal, id: &str) -> Result<ReviewRecord, ApiError> {
-    match state.store.review(id).await? {
+pub async fn visible_draft(state: &AppState, caller: &Principal, id: &str) -> Result<DraftRecord, ApiError> {
+    match state.store.draft(id).await? {
         Some(record) if caller.sees_person(&record.recipient_id) => Ok(record),
         _ => Err(ApiError::NotFound),
     }
 }
 
-async fn cited_deals(state: &AppState, record: &ReviewRecord) -> Result<Vec<CitedDeal>, ApiError> {
-    let provenance: serde_json::Value = serde_json::from_str(&record.provenance).unwrap_or_default();
-    let Some(agent_id) = provenance.get("agent_draft_id").and_then(|v| v.as_str()) else { return Ok(Vec::new()) };
-    let Some(stored) = state.store.draft(agent_id).await? else { return Ok(Vec::new()) };
-    let Ok(draft) = serde_json::from_str::<Draft>(&stored.draft) else { return Ok(Vec::new()) };
+async fn cited_deals(state: &AppState, record: &DraftRecord) -> Result<Vec<CitedDeal>, ApiError> {
+    let Ok(draft) = serde_json::from_str::<Draft>(&record.provenance.draft) else { return Ok(Vec::new()) };
     let evidence_of = |deal_id: &str| -> Vec<String> {
         match &draft {
             Draft::RepNudge(nudge) => {
@@ -250,14 +246,14 @@ async fn cited_deals(state: &AppState, record: &ReviewRecord) -> Result<Vec<Cite
     Ok(cited)
 }
 
-pub async fn detail(state: &AppState, record: ReviewRecord) -> Result<DraftDetail, ApiError> {
+pub async fn detail(state: &AppState, record: DraftRecord) -> Result<DraftDetail, ApiError> {
     let cited = cited_deals(state, &record).await?;
-    let edits = state.store.review_edits(&record.draft_id).await?;
-    let deliveries = state.store.deliveries(&record.draft_id).await?;
-    let feedback = state.store.feedback(&record.draft_id).await?;
+    let edits = state.store.review_edits(&record.id).await?;
+    let deliveries = state.store.deliveries(&record.id).await?;
+    let feedback = state.store.feedback(&record.id).await?;
     Ok(DraftDetail {
         summary: summary(&record),
-        provenance: serde_json::from_str(&record.provenance).unwrap_or_default(),
+        provenance: review::provenance_summary(&record),
         body: record.body,
         drafted_body: record.drafted_body,
         decision_reason: record.decision_reason,
@@ -324,7 +320,7 @@ pub async fn decide(
     caller: &Principal,
     id: &str,
     decision: Decision,
-) -> Result<ReviewRecord, ApiError> {
+) -> Result<DraftRecord, ApiError> {
     visible_draft(state, caller, id).await?;
     let (store, config, reviewer, now) = (&state.store, state.config.as_ref(), caller.reviewer(), Utc::now());
     let result = match decision {
@@ -335,7 +331,7 @@ pub async fn decide(
     result.map_err(review_error)
 }
 
-async fn respond(state: &AppState, record: ReviewRecord) -> Result<Json<DraftDetail>, ApiError> {
+async fn respond(state: &AppState, record: DraftRecord) -> Result<Json<DraftDetail>, ApiError> {
     Ok(Json(detail(state, record).await?))
 }
 

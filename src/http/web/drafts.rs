@@ -6,13 +6,14 @@
 
 use super::html::{self, escape, href, Section};
 use super::{markdown, page, see_other, PageError, PageForm, PageResult, PathId, Viewer};
+use crate::domain::{DraftKind, DraftState};
 use crate::http::api::drafts::{self as api, Decision, DraftDetail, DraftFilter, Rating};
 use crate::http::api::insight::deal_summary;
 use crate::http::auth::{AccessRole, Principal};
 use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::review;
-use crate::store::ReviewRecord;
+use crate::store::DraftRecord;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -20,9 +21,6 @@ use std::fmt::Write as _;
 
 /// How many drafts one inbox page lists.
 const INBOX_LIMIT: usize = 200;
-
-const STATES: [&str; 6] = ["drafted", "approved", "edited", "rejected", "delivered", "failed"];
-const KINDS: [&str; 3] = ["rep_nudge", "manager_brief", "forecast_memo"];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -33,8 +31,8 @@ pub struct InboxQuery {
 }
 
 /// Only known values filter; anything else (an empty "any" option included) is no filter.
-fn known(value: Option<&str>, allowed: &[&str]) -> Option<String> {
-    value.filter(|v| allowed.contains(v)).map(str::to_owned)
+fn known<T>(value: Option<&str>, parse: fn(&str) -> Option<T>) -> Option<T> {
+    value.and_then(parse)
 }
 
 pub async fn inbox(
@@ -48,8 +46,8 @@ pub async fn inbox(
         _ => viewer.role != AccessRole::Rep,
     };
     let filter = DraftFilter {
-        state: if to_review { None } else { known(query.state.as_deref(), &STATES) },
-        kind: known(query.kind.as_deref(), &KINDS),
+        state: if to_review { None } else { known(query.state.as_deref(), DraftState::parse) },
+        kind: known(query.kind.as_deref(), DraftKind::parse),
         to_review: Some(to_review),
         ..DraftFilter::default()
     };
@@ -74,7 +72,7 @@ pub async fn inbox(
         tab("review", "To review", to_review),
         tab("all", "All drafts", !to_review)
     );
-    body.push_str(&filters(to_review, filter.state.as_deref(), filter.kind.as_deref()));
+    body.push_str(&filters(to_review, filter.state, filter.kind));
     body.push_str("<section class=\"card\">");
     if records.is_empty() {
         let text = if to_review {
@@ -101,43 +99,50 @@ pub async fn inbox(
     Ok(page(&viewer, "Inbox", Section::Inbox, &body))
 }
 
-fn filters(to_review: bool, state: Option<&str>, kind: Option<&str>) -> String {
-    let options = |values: &[&str], chosen: Option<&str>, name: fn(&str) -> String| {
-        let mut out = String::from("<option value=\"\">Any</option>");
-        for value in values {
-            let selected = if chosen == Some(*value) { " selected" } else { "" };
-            let _ = write!(out, "<option value=\"{value}\"{selected}>{}</option>", escape(&name(value)));
-        }
-        out
-    };
+/// `<option>`s for `values` (value, label), `chosen` selected, after an empty "any" option.
+fn options(values: impl Iterator<Item = (&'static str, String)>, chosen: Option<&str>) -> String {
+    let mut out = String::from("<option value=\"\">Any</option>");
+    for (value, name) in values {
+        let selected = if chosen == Some(value) { " selected" } else { "" };
+        let _ = write!(out, "<option value=\"{value}\"{selected}>{}</option>", escape(&name));
+    }
+    out
+}
+
+fn filters(to_review: bool, state: Option<DraftState>, kind: Option<DraftKind>) -> String {
     let mut out = format!(
         "<form method=\"get\" action=\"/inbox\" class=\"filters\"><input type=\"hidden\" name=\"view\" value=\"{}\">",
         if to_review { "review" } else { "all" }
     );
     if !to_review {
-        let _ =
-            write!(out, "<label>State<select name=\"state\">{}</select></label>", options(&STATES, state, html::label));
+        let states = DraftState::ALL.into_iter().map(|s| (s.as_str(), html::label(s.as_str())));
+        let _ = write!(
+            out,
+            "<label>State<select name=\"state\">{}</select></label>",
+            options(states, state.map(DraftState::as_str))
+        );
     }
+    let kinds = DraftKind::ALL.into_iter().map(|k| (k.as_str(), html::kind_label(k)));
     let _ = write!(
         out,
         "<label>Kind<select name=\"kind\">{}</select></label>\
          <button type=\"submit\" class=\"btn btn-quiet\">Apply</button></form>",
-        options(&KINDS, kind, html::kind_label)
+        options(kinds, kind.map(DraftKind::as_str))
     );
     out
 }
 
-fn inbox_item(record: &ReviewRecord) -> String {
+fn inbox_item(record: &DraftRecord) -> String {
     format!(
         "<li><a class=\"item\" href=\"{}\"><span class=\"item-subject\">{}</span>\
          <span class=\"item-meta\">{} for {} · {} · {}</span><span class=\"item-state\">{}</span></a></li>",
-        escape(&href("drafts", &record.draft_id)),
+        escape(&href("drafts", &record.id)),
         escape(&record.subject),
-        escape(&html::kind_label(&record.kind)),
+        escape(&html::kind_label(record.kind)),
         escape(&record.recipient_name),
         escape(&record.week),
         escape(&html::date(&record.created_at)),
-        html::state_pill(&record.state)
+        html::state_pill(record.state)
     )
 }
 
@@ -149,7 +154,7 @@ pub struct DoneQuery {
 
 async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Option<&str>) -> PageResult {
     let record = api::visible_draft(state, viewer, id).await?;
-    let may_decide = record.state == review::DRAFTED
+    let may_decide = record.state == DraftState::Drafted
         && review::may_review(&state.store, &state.config, &record, viewer.reviewer()).await.unwrap_or(false);
     let run_id = record.run_id.clone();
     let detail = api::detail(state, record).await?;
@@ -158,11 +163,11 @@ async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Opti
     let mut body = format!(
         "<div class=\"crumbs\"><a href=\"/inbox\">Inbox</a> / {}</div><div class=\"page-head\"><div>\
          <h1 id=\"draft-subject\">{}</h1><p>For {} · {} · <span id=\"draft-state\">{}</span></p></div></div>",
-        escape(&html::kind_label(&summary.kind)),
+        escape(&html::kind_label(summary.kind)),
         escape(&summary.subject),
         escape(&summary.recipient_name),
         escape(&summary.week),
-        html::state_pill(&summary.state)
+        html::state_pill(summary.state)
     );
     if let Some(text) = done_notice(done) {
         let _ = write!(body, "<p class=\"notice\" role=\"status\" id=\"done\">{text}</p>");
@@ -194,7 +199,7 @@ async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Opti
     );
     if may_decide {
         body.push_str(&review_forms(viewer, summary.id.as_str(), &detail.body));
-    } else if summary.state == review::DRAFTED {
+    } else if summary.state == DraftState::Drafted {
         let _ = write!(
             body,
             "<p class=\"muted small\" id=\"review\">Waiting for review under the “{}” policy.</p>",
@@ -427,7 +432,7 @@ fn back(id: &str, done: &str) -> axum::response::Response {
 async fn decide(state: &AppState, viewer: &Principal, id: &str, form: &ReviewForm, decision: Decision) -> PageResult {
     viewer.check_csrf(Some(&form.csrf))?;
     let record = api::decide(state, viewer, id, decision).await?;
-    Ok(back(id, &record.state))
+    Ok(back(id, record.state.as_str()))
 }
 
 pub async fn approve(

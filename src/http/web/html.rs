@@ -3,7 +3,7 @@
 //! that offers only what the caller's role may open, URL path segments, and how money,
 //! percentages, dates and labels are written.
 
-use crate::domain::Currency;
+use crate::domain::{Currency, DraftKind, DraftState};
 use crate::http::auth::{AccessRole, Principal};
 use std::fmt::Write as _;
 
@@ -260,24 +260,16 @@ pub fn severity_pill(severity: &str) -> String {
 }
 
 /// A draft's state as a pill; only known states become class names.
-pub fn state_pill(state: &str) -> String {
-    let class = match state {
-        "drafted" => "st-drafted",
-        "approved" | "edited" => "st-approved",
-        "delivered" => "st-delivered",
-        "rejected" | "failed" => "st-rejected",
-        _ => "st-other",
+pub fn state_pill(state: DraftState) -> String {
+    let (class, text) = match state {
+        DraftState::Drafted => ("st-drafted", "Waiting for review"),
+        DraftState::Approved => ("st-approved", "Approved"),
+        DraftState::Edited => ("st-approved", "Edited and approved"),
+        DraftState::Delivered => ("st-delivered", "Delivered"),
+        DraftState::Rejected => ("st-rejected", "Rejected"),
+        DraftState::Failed => ("st-rejected", "Delivery failed"),
     };
-    let text = match state {
-        "drafted" => "Waiting for review",
-        "approved" => "Approved",
-        "edited" => "Edited and approved",
-        "delivered" => "Delivered",
-        "rejected" => "Rejected",
-        "failed" => "Delivery failed",
-        other => other,
-    };
-    format!("<span class=\"pill {class}\">{}</span>", escape(text))
+    format!("<span class=\"pill {class}\">{text}</span>")
 }
 
 /// One deal in a list: severity, linked name, a line of facts and one of why on the left; a
@@ -308,13 +300,10 @@ pub fn deal_row(row: &DealRow<'_>) -> String {
 }
 
 /// What a kind of draft is called on the page.
-pub fn kind_label(kind: &str) -> String {
-    match kind {
-        "rep_nudge" => "Coaching nudge".to_owned(),
-        "manager_brief" => "Intervention brief".to_owned(),
-        "forecast_memo" => "Forecast-risk memo".to_owned(),
-        other => label(other),
-    }
+pub fn kind_label(kind: DraftKind) -> String {
+    let text = kind.label();
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -371,6 +360,6 @@ mod tests {
     fn pills_never_take_classes_from_data() {
         assert!(severity_pill("x\" onclick=\"y").contains("sev-none"));
         assert!(!severity_pill("x\" onclick=\"y").contains("\" onclick"));
-        assert!(state_pill("<b>").contains("&lt;b&gt;"));
+        assert!(state_pill(DraftState::Edited).contains("Edited and approved"));
     }
 }

@@ -7,7 +7,7 @@ use super::*;
 use crate::agent::snapshot::Snapshot;
 use crate::config::Config;
 use crate::domain::{Hierarchy, Role};
-use crate::features::{analyse, Index, Settings};
+use crate::features::{analyse, Index};
 use crate::memory::coaching::{self, AdvisedDeal, DealState, DeliveredDraft};
 use crate::memory::edge::EdgeStore;
 use crate::memory::suite_memory::small_org;
@@ -51,7 +51,7 @@ fn state_of(deal: &crate::features::DealRisk) -> DealState {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_tools_answer_within_the_recipients_scope() {
     let org = small_org();
-    let settings = Settings::from_config(&Config::default());
+    let settings = Config::default().risk_settings();
     let report = analyse(&Index::new(&org.dataset), &settings, org.params.as_of);
     let hierarchy = Hierarchy::new(&org.dataset.people);
     let reps: Vec<_> = org.dataset.people.iter().filter(|p| p.role == Role::Rep).collect();

@@ -4,8 +4,7 @@
 
 use super::graders::Grade;
 use super::Suite;
-use crate::agent::drafts::DraftKind;
-use crate::agent::run::DraftStatus;
+use crate::domain::{DraftKind, DraftStatus};
 use crate::features::numbers::percentile;
 use serde::Serialize;
 use std::path::{Path, PathBuf};

@@ -1,37 +1,12 @@
-//! Drafts under review and their deliveries: one review row per (recipient, kind, week), state
-//! transitions guarded by the state they leave, reviewers' edits as diffs, the delivery outbox
-//! and the relay that turns pending deliveries into `deliver` jobs.
+//! What happens to a draft after it is stored: reviewers' edits as diffs, the delivery outbox
+//! (one row per draft and channel) and the relay that turns pending deliveries into `deliver`
+//! jobs, and the little the review policy needs to know about people.
 
 use super::jobs::instant;
 use super::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ReviewRecord {
-    pub draft_id: String,
-    pub run_id: String,
-    pub week: String,
-    pub kind: String,
-    pub recipient_id: String,
-    pub recipient_name: String,
-    pub recipient_email: Option<String>,
-    pub policy: String,
-    pub state: String,
-    pub subject: String,
-    /// The text as drafted, never changed.
-    pub drafted_body: String,
-    /// The text to deliver: the drafted text or the reviewer's edit.
-    pub body: String,
-    /// JSON: provider, model, prompt and ruleset versions, inputs hash, fallback.
-    pub provenance: String,
-    pub created_at: String,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
-    pub decision_reason: Option<String>,
-    pub updated_at: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ReviewEdit {
@@ -56,45 +31,6 @@ pub struct DeliveryRecord {
     pub updated_at: String,
 }
 
-/// A reviewer's decision, applied only if the draft is still in one of the expected states.
-#[derive(Debug, Clone)]
-pub struct Decision<'a> {
-    pub draft_id: &'a str,
-    pub from: &'a [&'a str],
-    pub to: &'a str,
-    pub by: &'a str,
-    pub reason: Option<&'a str>,
-    /// New text to deliver (an edit), or `None` to keep the current text.
-    pub body: Option<&'a str>,
-    pub at: DateTime<Utc>,
-}
-
-const REVIEW_COLUMNS: &str = "draft_id, run_id, week, kind, recipient_id, recipient_name, recipient_email, policy, \
-     state, subject, drafted_body, body, provenance, created_at, decided_by, decided_at, decision_reason, updated_at";
-
-fn review(row: &AnyRow) -> Result<ReviewRecord, StoreError> {
-    Ok(ReviewRecord {
-        draft_id: row.try_get(0)?,
-        run_id: row.try_get(1)?,
-        week: row.try_get(2)?,
-        kind: row.try_get(3)?,
-        recipient_id: row.try_get(4)?,
-        recipient_name: row.try_get(5)?,
-        recipient_email: row.try_get(6)?,
-        policy: row.try_get(7)?,
-        state: row.try_get(8)?,
-        subject: row.try_get(9)?,
-        drafted_body: row.try_get(10)?,
-        body: row.try_get(11)?,
-        provenance: row.try_get(12)?,
-        created_at: row.try_get(13)?,
-        decided_by: row.try_get(14)?,
-        decided_at: row.try_get(15)?,
-        decision_reason: row.try_get(16)?,
-        updated_at: row.try_get(17)?,
-    })
-}
-
 const DELIVERY_COLUMNS: &str =
     "draft_id, channel, run_id, week, state, attempts, target, external_ref, error, updated_at";
 
@@ -114,123 +50,6 @@ fn delivery(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
 }
 
 impl Store {
-    /// Stores a new draft for review; false when the recipient already has this kind this week.
-    pub async fn insert_review_in(&self, tx: &mut Transaction<'_, Any>, r: &ReviewRecord) -> Result<bool, StoreError> {
-        let sql = format!(
-            "INSERT INTO reviews ({REVIEW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING"
-        );
-        let done = sqlx::query(&sql)
-            .bind(&r.draft_id)
-            .bind(&r.run_id)
-            .bind(&r.week)
-            .bind(&r.kind)
-            .bind(&r.recipient_id)
-            .bind(&r.recipient_name)
-            .bind(&r.recipient_email)
-            .bind(&r.policy)
-            .bind(&r.state)
-            .bind(&r.subject)
-            .bind(&r.drafted_body)
-            .bind(&r.body)
-            .bind(&r.provenance)
-            .bind(&r.created_at)
-            .bind(&r.decided_by)
-            .bind(&r.decided_at)
-            .bind(&r.decision_reason)
-            .bind(&r.updated_at)
-            .execute(&mut **tx)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    pub async fn review(&self, draft_id: &str) -> Result<Option<ReviewRecord>, StoreError> {
-        let sql = format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE draft_id = $1");
-        let row = sqlx::query(&sql).bind(draft_id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(review).transpose()
-    }
-
-    /// The draft a recipient got for `kind` in `week`, if any.
-    pub async fn review_for(
-        &self,
-        recipient_id: &str,
-        kind: &str,
-        week: &str,
-    ) -> Result<Option<ReviewRecord>, StoreError> {
-        let sql = format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE recipient_id = $1 AND kind = $2 AND week = $3");
-        let row = sqlx::query(&sql).bind(recipient_id).bind(kind).bind(week).fetch_optional(&self.pool).await?;
-        row.as_ref().map(review).transpose()
-    }
-
-    /// Reviews, oldest first, optionally only those in `state` or of one run.
-    pub async fn reviews(&self, state: Option<&str>, run_id: Option<&str>) -> Result<Vec<ReviewRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {REVIEW_COLUMNS} FROM reviews WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR run_id = $2) \
-             ORDER BY created_at, draft_id"
-        );
-        let rows = sqlx::query(&sql).bind(state).bind(run_id).fetch_all(&self.pool).await?;
-        rows.iter().map(review).collect()
-    }
-
-    /// Reviews addressed to any of `recipients`, oldest first, optionally only those in `state`.
-    pub async fn reviews_for(
-        &self,
-        recipients: &[String],
-        state: Option<&str>,
-    ) -> Result<Vec<ReviewRecord>, StoreError> {
-        let mut found = Vec::new();
-        // Bounded statements: a leader's scope can hold thousands of people.
-        for chunk in recipients.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT {REVIEW_COLUMNS} FROM reviews WHERE ($1 IS NULL OR state = $1) AND recipient_id IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(state);
-            for recipient in chunk {
-                query = query.bind(recipient);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                found.push(review(&row)?);
-            }
-        }
-        found.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.draft_id.cmp(&b.draft_id)));
-        Ok(found)
-    }
-
-    /// Applies a decision; false when the draft is not in any of `decision.from`.
-    pub async fn decide_review_in(&self, tx: &mut Transaction<'_, Any>, d: &Decision<'_>) -> Result<bool, StoreError> {
-        let placeholders: Vec<String> = (0..d.from.len()).map(|i| format!("${}", i + 7)).collect();
-        let sql = format!(
-            "UPDATE reviews SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4, \
-             body = COALESCE($5, body), updated_at = $3 WHERE draft_id = $6 AND state IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query =
-            sqlx::query(&sql).bind(d.to).bind(d.by).bind(instant(&d.at)).bind(d.reason).bind(d.body).bind(d.draft_id);
-        for state in d.from {
-            query = query.bind(*state);
-        }
-        Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
-    }
-
-    /// Sets the state after delivery settles (`delivered` or `failed`).
-    pub async fn set_review_state_in(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        draft_id: &str,
-        state: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE reviews SET state = $1, updated_at = $2 WHERE draft_id = $3")
-            .bind(state)
-            .bind(instant(&now))
-            .bind(draft_id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
     /// Appends an edit; returns its sequence number within the draft.
     pub async fn add_review_edit_in(
         &self,
@@ -278,15 +97,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Review counts of one run by state.
-    pub async fn review_state_counts(&self, run_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT state, COUNT(*) FROM reviews WHERE run_id = $1 GROUP BY state ORDER BY state")
-            .bind(run_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
     /// Writes the outbox entry for one channel; nothing if it exists.

@@ -5,14 +5,14 @@
 //! index of the activities and one validator directory, not one each. Activities stay compact:
 //! only the few recent ones each open deal shows a drafter carry their text, read by id.
 
-use super::JobError;
-use crate::agent::hashing::{content_digest, ContentDigest};
-use crate::agent::snapshot::PersonRef;
-use crate::agent::validator::{Directory, Facts};
-use crate::agent::{Snapshot, SnapshotIndex};
+use super::hashing::{content_digest, ContentDigest};
+use super::snapshot::PersonRef;
+use super::validator::{Directory, Facts};
+use super::AgentError;
+use super::{Snapshot, SnapshotIndex};
 use crate::config::Config;
 use crate::domain::{Dataset, Hierarchy, Person, Role};
-use crate::features::{analyse, EngineData, Index, RiskReport, Settings};
+use crate::features::{analyse, EngineData, Index, RiskReport};
 use crate::memory::coaching::{deal_states, DealState};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -59,7 +59,7 @@ impl OrgSnapshot {
     /// Runs the engine over `engine` at `as_of` and indexes the result. The recent activities
     /// carry no text until [`OrgSnapshot::fill_texts`].
     pub fn from_engine(engine: EngineData, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
-        let settings = Settings::from_config(config);
+        let settings = config.risk_settings();
         // Every agent draft validates against the directory: it is built beside the engine's
         // pass, whose serial parts leave a core free, rather than under the first drafts.
         let (report, index, directory) = std::thread::scope(|scope| {
@@ -86,7 +86,7 @@ impl OrgSnapshot {
     }
 
     /// Reads the subject and snippet of every activity the index keeps from `store`.
-    pub async fn fill_texts(&mut self, store: &Store) -> Result<(), JobError> {
+    pub async fn fill_texts(&mut self, store: &Store) -> Result<(), AgentError> {
         let texts = store.activity_texts(&self.index.activity_ids()).await?;
         self.index.fill_texts(|id| texts.get(id).map(|t| (t.subject.clone(), t.snippet.clone())));
         Ok(())
@@ -138,13 +138,13 @@ impl OrgSnapshot {
     /// The validator's facts about `snapshot`, a recipient snapshot of this organisation, worked
     /// out off the async threads; once for all leaders, whose snapshots differ only in whom
     /// they are for.
-    pub async fn facts(self: &Arc<Self>, snapshot: &Snapshot) -> Result<Facts, JobError> {
+    pub async fn facts(self: &Arc<Self>, snapshot: &Snapshot) -> Result<Facts, AgentError> {
         let compute = |snapshot: Snapshot| {
             let directory = self.directory();
             async move {
                 tokio::task::spawn_blocking(move || Facts::from_snapshot(&snapshot, &directory))
                     .await
-                    .map_err(|e| JobError::Transient(format!("working out the validator's facts failed: {e}")))
+                    .map_err(|e| AgentError::Unfinished(format!("working out the validator's facts failed: {e}")))
             }
         };
         if snapshot.recipient.role != Role::Leader {
@@ -161,7 +161,7 @@ impl OrgSnapshot {
     pub async fn shared_content_digest(
         self: &Arc<Self>,
         snapshot: &Snapshot,
-    ) -> Result<Option<ContentDigest>, JobError> {
+    ) -> Result<Option<ContentDigest>, AgentError> {
         // A leader's snapshot is the organisation-wide one addressed to them; a pay outlook
         // would make it their own.
         if snapshot.recipient.role != Role::Leader || snapshot.pay.is_some() {
@@ -173,7 +173,7 @@ impl OrgSnapshot {
                 let snapshot = snapshot.clone();
                 tokio::task::spawn_blocking(move || content_digest(&snapshot))
                     .await
-                    .map_err(|e| JobError::Transient(format!("hashing the leaders' snapshot failed: {e}")))
+                    .map_err(|e| AgentError::Unfinished(format!("hashing the leaders' snapshot failed: {e}")))
             })
             .await?;
         Ok(Some(*digest))
@@ -188,6 +188,31 @@ impl OrgSnapshot {
     /// The validator's directory of this dataset, shared by every draft.
     pub fn directory(&self) -> Arc<Directory> {
         self.directory.clone()
+    }
+}
+
+impl OrgSnapshot {
+    /// Loads the engine's input from `store` and computes the snapshot at `as_of`, activity
+    /// text included.
+    pub async fn load(store: &Store, config: &Config, as_of: DateTime<Utc>) -> Result<OrgSnapshot, AgentError> {
+        let started = std::time::Instant::now();
+        let engine = store.load_engine_data_with_credit_history().await?;
+        let loaded_ms = started.elapsed().as_millis() as u64;
+        let config = config.clone();
+        let mut snapshot = tokio::task::spawn_blocking(move || OrgSnapshot::from_engine(engine, &config, as_of))
+            .await
+            .map_err(|e| AgentError::Unfinished(format!("computing the snapshot failed: {e}")))?;
+        let computed_ms = started.elapsed().as_millis() as u64 - loaded_ms;
+        snapshot.fill_texts(store).await?;
+        tracing::info!(
+            %as_of,
+            loaded_ms,
+            computed_ms,
+            texts_ms = started.elapsed().as_millis() as u64 - loaded_ms - computed_ms,
+            open_deals = snapshot.report.deals.len(),
+            "organisation snapshot ready"
+        );
+        Ok(snapshot)
     }
 }
 
@@ -207,28 +232,12 @@ impl SnapshotCache {
         store: &Store,
         config: &Config,
         as_of: DateTime<Utc>,
-    ) -> Result<Arc<OrgSnapshot>, JobError> {
+    ) -> Result<Arc<OrgSnapshot>, AgentError> {
         let mut entries = self.entries.lock().await;
         if let Some(found) = entries.get(&as_of) {
             return Ok(found.clone());
         }
-        let started = std::time::Instant::now();
-        let engine = store.load_engine_data_with_credit_history().await?;
-        let loaded_ms = started.elapsed().as_millis() as u64;
-        let config = config.clone();
-        let mut snapshot = tokio::task::spawn_blocking(move || OrgSnapshot::from_engine(engine, &config, as_of))
-            .await
-            .map_err(|e| JobError::Fatal(format!("computing the snapshot failed: {e}")))?;
-        let computed_ms = started.elapsed().as_millis() as u64 - loaded_ms;
-        snapshot.fill_texts(store).await?;
-        tracing::info!(
-            %as_of,
-            loaded_ms,
-            computed_ms,
-            texts_ms = started.elapsed().as_millis() as u64 - loaded_ms - computed_ms,
-            open_deals = snapshot.report.deals.len(),
-            "organisation snapshot ready"
-        );
+        let snapshot = OrgSnapshot::load(store, config, as_of).await?;
         let snapshot = Arc::new(snapshot);
         // Every leader's draft needs the organisation-wide cut and its facts: build them now,
         // while the run plans its drafts, rather than under the first leader's.
@@ -271,7 +280,7 @@ mod tests {
         let config = Config::default();
         let as_of = org.params.as_of;
         let compact = OrgSnapshot::compute(org.dataset.clone(), &config, as_of);
-        let report = analyse(&Index::new(&org.dataset), &Settings::from_config(&config), as_of);
+        let report = analyse(&Index::new(&org.dataset), &config.risk_settings(), as_of);
         assert_eq!(compact.report, report);
         let full = SnapshotIndex::new(&org.dataset, &report);
         let hierarchy = Hierarchy::new(&org.dataset.people);

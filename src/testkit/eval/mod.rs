@@ -1,22 +1,23 @@
-//! Eval suites: scenarios on seeded synthetic organisations with ground truth. Each scenario
-//! runs a weekly drafting run with the chosen provider and every draft is graded for coverage
-//! (the rep's truly at-risk deals are named), grounding, scope, compliance, structure and length.
+//! Eval suites: scenarios on seeded synthetic organisations with ground truth. Each scenario is
+//! stored in a scratch database and goes through the weekly run's job pipeline with the chosen
+//! provider, exactly as a firm's week would; every stored draft is graded for coverage (the
+//! rep's truly at-risk deals are named), grounding, scope, compliance, structure and length.
 //! Suites are TOML files under `evals/suites/`; reports are JSON under `evals/reports/`.
 
 mod graders;
 mod report;
 
-pub use graders::{grade, Grade};
+pub use graders::{grade, Grade, Graded};
 pub use report::{ProviderFigures, SuiteReport};
 
-use super::provider::Provider;
-use super::run::{weekly_run, AgentSetup, RunData};
-use super::validator::Directory;
-use super::AgentError;
+use crate::agent::{AgentError, AgentSetup, Draft, OrgSnapshot, Provider};
 use crate::config::Config;
-use crate::domain::Dataset;
-use crate::features::{analyse, start_of_day, Index, Settings};
+use crate::deliver::Deliverer;
+use crate::domain::{Dataset, IsoWeek};
+use crate::features::start_of_day;
+use crate::jobs::{start_run, wait_for_run, Pipeline, RunRequest, RunState, Selection, Worker};
 use crate::sim::{self, SimParams, TrueOutcome};
+use crate::store::{DraftQuery, Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -55,6 +56,8 @@ pub enum EvalError {
     Suite { path: String, reason: String },
     #[error(transparent)]
     Agent(#[from] AgentError),
+    #[error("scenario {scenario}: {reason}")]
+    Run { scenario: String, reason: String },
 }
 
 impl Suite {
@@ -124,45 +127,66 @@ pub fn plant_instruction(dataset: &mut Dataset, open_deals: &BTreeSet<String>) {
 /// Runs one suite with one provider.
 pub async fn run_suite(config: &Config, suite: &Suite, provider: Arc<dyn Provider>) -> Result<SuiteReport, EvalError> {
     let setup = Arc::new(AgentSetup::new(config, provider.clone())?);
-    let settings = Settings::from_config(config);
     let mut grades = Vec::new();
     let started = Instant::now();
     for scenario in &suite.scenarios {
-        let params = params(config, scenario);
-        let mut org = sim::generate(&params);
-        let truth_at_risk: BTreeSet<String> = org
-            .truth
-            .deals
-            .iter()
-            .filter(|t| matches!(t.outcome, TrueOutcome::Lost | TrueOutcome::WonLate))
-            .map(|t| t.deal_id.to_string())
-            .collect();
-        if scenario.plant_instruction {
-            let open: BTreeSet<String> = org.truth.deals.iter().map(|t| t.deal_id.to_string()).collect();
-            plant_instruction(&mut org.dataset, &open);
-        }
-        let dataset = Arc::new(org.dataset);
-        let report = Arc::new(analyse(&Index::new(&dataset), &settings, params.as_of));
-        let directory = Directory::from_dataset(&dataset);
-        let run_key = format!("eval:{}:{}", suite.name, scenario.name);
-        let data = RunData { dataset: dataset.clone(), report: report.clone() };
-        let summary = weekly_run(setup.clone(), data, None, &run_key, None, chrono::Utc::now()).await?;
-        let hierarchy = crate::domain::Hierarchy::new(&dataset.people);
-        for outcome in &summary.drafts {
-            let person = dataset.people.iter().find(|p| p.id.as_str() == outcome.recipient_id);
-            let Some(snapshot) = person.and_then(|p| super::Snapshot::build(&dataset, &report, &hierarchy, p)) else {
-                continue;
-            };
-            grades.push(grade(
-                &scenario.name,
-                outcome,
-                &snapshot,
-                &directory,
-                &setup.validator,
-                &truth_at_risk,
-                scenario.plant_instruction,
-            ));
-        }
+        grades.extend(run_scenario(config, scenario, &setup).await?);
     }
     Ok(SuiteReport::new(suite, provider.name(), provider.model(), grades, started.elapsed()))
+}
+
+/// One scenario: its organisation in a scratch store, the week's run worked to its end here,
+/// every draft graded against the recipient's snapshot and the hidden outcomes.
+async fn run_scenario(config: &Config, scenario: &Scenario, setup: &Arc<AgentSetup>) -> Result<Vec<Grade>, EvalError> {
+    let fail = |reason: String| EvalError::Run { scenario: scenario.name.clone(), reason };
+    let params = params(config, scenario);
+    let mut org = sim::generate(&params);
+    let truth_at_risk: BTreeSet<String> = org
+        .truth
+        .deals
+        .iter()
+        .filter(|t| matches!(t.outcome, TrueOutcome::Lost | TrueOutcome::WonLate))
+        .map(|t| t.deal_id.to_string())
+        .collect();
+    if scenario.plant_instruction {
+        let open: BTreeSet<String> = org.truth.deals.iter().map(|t| t.deal_id.to_string()).collect();
+        plant_instruction(&mut org.dataset, &open);
+    }
+    let dir = tempfile::tempdir().map_err(|e| fail(format!("scratch directory: {e}")))?;
+    let store = Store::open("", dir.path(), 8).await.map_err(AgentError::from)?;
+    store.replace_sim(&org).await.map_err(AgentError::from)?;
+    let deliverer = Deliverer::from_config(config, dir.path()).map_err(|e| fail(e.to_string()))?;
+    let pipeline = Pipeline::new(store.clone(), Arc::new(config.clone()), setup.clone(), Arc::new(deliverer));
+    let week = IsoWeek::of(scenario.as_of);
+    let request = RunRequest { week, selection: Selection::All, as_of: params.as_of, trigger: "eval".to_owned() };
+    let (run, _) = start_run(&store, config, &request, chrono::Utc::now()).await.map_err(AgentError::from)?;
+    let worker = Worker::new(Arc::new(pipeline)).spawn();
+    let status = wait_for_run(&store, &run.id, std::time::Duration::from_millis(50), |_| {}).await;
+    worker.stop(std::time::Duration::from_secs(10)).await;
+    let status = status.map_err(AgentError::from)?;
+    if status.state != RunState::Completed {
+        return Err(fail(format!("the run ended {}: {}", status.state.as_str(), status.failures.join("; "))));
+    }
+    let org_snapshot = OrgSnapshot::load(&store, config, params.as_of).await?;
+    let directory = org_snapshot.directory();
+    let drafts =
+        store.drafts(DraftQuery { run_id: Some(&run.id), ..DraftQuery::default() }).await.map_err(AgentError::from)?;
+    store.close().await;
+    let mut grades = Vec::new();
+    for record in &drafts {
+        let person = org_snapshot.dataset().people.iter().find(|p| p.id.as_str() == record.recipient_id);
+        let Some(snapshot) = person.and_then(|p| org_snapshot.recipient_snapshot(p)) else { continue };
+        let draft: Draft = serde_json::from_str(&record.provenance.draft)
+            .map_err(|e| fail(format!("draft {} is not a typed draft: {e}", record.id)))?;
+        grades.push(grade(
+            &scenario.name,
+            Graded { record, draft: &draft },
+            &snapshot,
+            &directory,
+            &setup.validator,
+            &truth_at_risk,
+            scenario.plant_instruction,
+        ));
+    }
+    Ok(grades)
 }
