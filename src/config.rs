@@ -81,7 +81,7 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Risk-engine thresholds and the ruleset version stored with every snapshot.
     #[serde(default)]
-    pub risk: crate::features::RiskConfig,
+    pub risk: crate::engine::risk::RiskConfig,
     /// Which model drafts and the drafting loop's budgets.
     #[serde(default)]
     pub llm: LlmConfig,
@@ -171,7 +171,7 @@ impl Default for Config {
             stages: default_stages(),
             sim: SimConfig::default(),
             ingest: IngestConfig::default(),
-            risk: crate::features::RiskConfig::default(),
+            risk: crate::engine::risk::RiskConfig::default(),
             llm: LlmConfig::default(),
             compliance: CompliancePolicy::default(),
             jobs: JobsConfig::default(),
@@ -337,8 +337,8 @@ impl Config {
     }
 
     /// What the risk engine runs with: its rules, the fiscal calendar and the reporting currency.
-    pub fn risk_settings(&self) -> crate::features::Settings {
-        crate::features::Settings {
+    pub fn risk_settings(&self) -> crate::engine::risk::Settings {
+        crate::engine::risk::Settings {
             rules: self.risk.clone(),
             calendar: self.fiscal_calendar(),
             currency: self.currency(),

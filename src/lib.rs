@@ -1,22 +1,31 @@
 //! Candor: a self-hosted sales-coaching engine for regulated financial services.
 //!
-//! Data flows from sources through `ingest` into the `store`; the pure engine reads a
-//! [`domain::Dataset`] at an explicit `as_of`; the CLI drives it all.
+//! The modules follow the data, and each uses only those above it (`layers.toml` says which
+//! arrows are allowed; CI checks them):
+//!
+//! - [`domain`]: pure types shared by every layer (ids, money, organisation, deals, weeks, draft
+//!   kinds and states);
+//! - [`engine`]: the deterministic engine (risk, pay, performance), pure, `as_of` an argument;
+//! - [`config`]: configuration as plain data, validated at load;
+//! - [`store`]: all SQL, on SQLite or Postgres;
+//! - [`sources`]: files and live connectors → canonical records in the store;
+//! - [`coaching`]: drafting (the tool-calling loop, its tools, validator, the deterministic
+//!   drafter) and vector memory;
+//! - [`workflow`]: review, audit and delivery of drafts;
+//! - [`jobs`]: durable jobs, the scheduler and the one weekly run;
+//! - [`app`]: the use cases the CLI and HTTP share, and the composition root;
+//! - [`http`] and [`cli`]: parsing, rendering and printing;
+//! - [`testkit`] (feature `testkit`): the simulator, vendor stand-ins, benchmarks and evals.
 
-pub mod agent;
+pub mod app;
 pub mod cli;
-pub mod comp;
+pub mod coaching;
 pub mod config;
-pub mod connectors;
-pub mod deliver;
 pub mod domain;
-pub mod features;
+pub mod engine;
 pub mod http;
-pub mod ingest;
 pub mod jobs;
-pub mod memory;
-pub mod review;
-pub mod sim;
-pub mod spm;
+pub mod sources;
 pub mod store;
 pub mod testkit;
+pub mod workflow;

@@ -3,12 +3,12 @@
 //! (a won deal of the team, named as it is, for a rep it credits, with the snapshot's figures).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use candor::agent::validator::{Directory, Facts};
-use candor::agent::{drafter, render, Draft, InterventionBrief, Snapshot, Validator};
+use candor::coaching::validator::{Directory, Facts};
+use candor::coaching::{drafter, render, Draft, InterventionBrief, Snapshot, Validator};
 use candor::config::Config;
 use candor::domain::{Dataset, Hierarchy, Role};
-use candor::features::{analyse, start_of_day, Index, RiskReport};
-use candor::sim::{self, SimParams};
+use candor::engine::risk::{analyse, start_of_day, Index, RiskReport};
+use candor::testkit::sim::{self, SimParams};
 use chrono::NaiveDate;
 
 struct Org {
@@ -20,16 +20,7 @@ struct Org {
 fn org() -> Org {
     let config = Config::default();
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
-    let params = SimParams {
-        seed: 42,
-        leaders: 1,
-        managers: 1,
-        reps: 6,
-        months_of_history: 12,
-        as_of: start_of_day(as_of),
-        org_domain: "northbridge-fs.example".into(),
-        fiscal_year_start_month: 1,
-    };
+    let params = SimParams::small(42, 1, 6, start_of_day(as_of));
     let dataset = sim::generate(&params).dataset;
     let report = analyse(&Index::new(&dataset), &config.risk_settings(), params.as_of);
     Org { config, dataset, report }

@@ -5,14 +5,14 @@
 //! stored as valid.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use candor::agent::AgentSetup;
+use candor::coaching::AgentSetup;
 use candor::config::{Config, ProviderKind};
-use candor::deliver::Deliverer;
 use candor::domain::{DraftKind, DraftStatus, IsoWeek};
-use candor::features::start_of_day;
+use candor::engine::risk::start_of_day;
 use candor::jobs::{start_run, wait_for_run, Pipeline, RunRequest, RunState, Selection, Worker};
-use candor::sim::{self, SimParams};
 use candor::store::DraftQuery;
+use candor::testkit::sim::{self, SimParams};
+use candor::workflow::deliver::Deliverer;
 use chrono::NaiveDate;
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,29 +4,20 @@
 //! files the line says no plan is loaded.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use candor::agent::provider::{OfflineProvider, Provider};
-use candor::agent::validator::{Directory, Facts};
-use candor::agent::{draft_one, drafter, render, AgentSetup, Draft, DraftStatus, Snapshot, Validator};
-use candor::comp::{calculate, gather, GatherRequest, DEFAULT_PLAN_TOML};
+use candor::coaching::provider::{OfflineProvider, Provider};
+use candor::coaching::validator::{Directory, Facts};
+use candor::coaching::{draft_one, drafter, render, AgentSetup, Draft, DraftStatus, Snapshot, Validator};
 use candor::config::Config;
 use candor::domain::{Dataset, Hierarchy, Role};
-use candor::features::{analyse, start_of_day, Index, RiskReport};
-use candor::sim::{self, SimParams};
+use candor::engine::pay::{calculate, gather, GatherRequest, DEFAULT_PLAN_TOML};
+use candor::engine::risk::{analyse, start_of_day, Index, RiskReport};
+use candor::testkit::sim::{self, SimParams};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
 fn org(config: &Config) -> (Dataset, RiskReport) {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
-    let params = SimParams {
-        seed: 42,
-        leaders: 1,
-        managers: 1,
-        reps: 6,
-        months_of_history: 12,
-        as_of: start_of_day(as_of),
-        org_domain: "northbridge-fs.example".into(),
-        fiscal_year_start_month: 1,
-    };
+    let params = SimParams::small(42, 1, 6, start_of_day(as_of));
     let dataset = sim::generate(&params).dataset;
     let report = analyse(&Index::new(&dataset), &config.risk_settings(), params.as_of);
     (dataset, report)

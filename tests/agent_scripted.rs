@@ -9,14 +9,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use candor::agent::provider::{OpenAiProvider, Provider};
-use candor::agent::validator::Directory;
-use candor::agent::{draft_one, drafter, AgentSetup, Draft, DraftOutcome, DraftStatus, Snapshot, StopReason};
+use candor::coaching::provider::{OpenAiProvider, Provider};
+use candor::coaching::validator::Directory;
+use candor::coaching::{draft_one, drafter, AgentSetup, Draft, DraftOutcome, DraftStatus, Snapshot, StopReason};
 use candor::config::{Config, ProviderKind};
 use candor::domain::{Dataset, Hierarchy, Role};
-use candor::features::{analyse, start_of_day, Index, RiskReport};
-use candor::review::NewDraft;
-use candor::sim::{self, SimParams};
+use candor::engine::risk::{analyse, start_of_day, Index, RiskReport};
+use candor::testkit::sim::{self, SimParams};
+use candor::workflow::NewDraft;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -32,16 +32,7 @@ struct Org {
 fn build_org(plant: bool) -> Org {
     let config = Config::default();
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
-    let params = SimParams {
-        seed: 42,
-        leaders: 1,
-        managers: 1,
-        reps: 5,
-        months_of_history: 12,
-        as_of: start_of_day(as_of),
-        org_domain: "northbridge-fs.example".into(),
-        fiscal_year_start_month: 1,
-    };
+    let params = SimParams::small(42, 1, 5, start_of_day(as_of));
     let mut org = sim::generate(&params);
     if plant {
         let open = org.truth.deals.iter().map(|t| t.deal_id.to_string()).collect();
@@ -135,7 +126,7 @@ fn error(status: u16, body: Value) -> Step {
     Step { status, headers: vec![], body, delay: Duration::ZERO }
 }
 
-fn nudge_args(snapshot: &Snapshot) -> (candor::agent::RepNudge, String) {
+fn nudge_args(snapshot: &Snapshot) -> (candor::coaching::RepNudge, String) {
     let Draft::RepNudge(nudge) = drafter::draft(snapshot) else { panic!("a rep gets a nudge") };
     let text = serde_json::to_string(&nudge).unwrap();
     (nudge, text)
@@ -370,7 +361,7 @@ async fn an_identical_rerun_reuses_the_stored_draft_and_spends_no_tokens() {
     let recorded =
         NewDraft { draft_id: &id, run_id: "2026-W47", week: "2026-W47", as_of: now, recipient, outcome: &first };
     let mut tx = store.begin().await.unwrap();
-    candor::review::record_draft_in(&store, &mut tx, &config, &recorded, now).await.unwrap();
+    candor::workflow::record_draft_in(&store, &mut tx, &config, &recorded, now).await.unwrap();
     tx.commit().await.unwrap();
     let again = draft_one(&setup, snapshot, &directory, Some(&store)).await.unwrap();
     assert_eq!(again.cached_from.as_deref(), Some(id.as_str()));
@@ -391,7 +382,7 @@ async fn an_identical_rerun_reuses_the_stored_draft_and_spends_no_tokens() {
 /// Wraps the offline provider, holding each call open briefly and recording the most calls in
 /// flight at once.
 struct Counting {
-    inner: candor::agent::provider::OfflineProvider,
+    inner: candor::coaching::provider::OfflineProvider,
     in_flight: std::sync::atomic::AtomicUsize,
     most: std::sync::atomic::AtomicUsize,
 }
@@ -407,9 +398,11 @@ impl Provider for Counting {
 
     fn complete<'a>(
         &'a self,
-        request: candor::agent::provider::ModelRequest<'a>,
-    ) -> candor::agent::provider::BoxFuture<'a, Result<candor::agent::provider::ModelReply, candor::agent::ProviderError>>
-    {
+        request: candor::coaching::provider::ModelRequest<'a>,
+    ) -> candor::coaching::provider::BoxFuture<
+        'a,
+        Result<candor::coaching::provider::ModelReply, candor::coaching::ProviderError>,
+    > {
         use std::sync::atomic::Ordering::SeqCst;
         Box::pin(async move {
             let now = self.in_flight.fetch_add(1, SeqCst) + 1;
@@ -425,7 +418,7 @@ impl Provider for Counting {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_weekly_run_keeps_to_the_concurrency_limit_and_drafts_everyone() {
     let counting = Arc::new(Counting {
-        inner: candor::agent::provider::OfflineProvider,
+        inner: candor::coaching::provider::OfflineProvider,
         in_flight: Default::default(),
         most: Default::default(),
     });
@@ -436,7 +429,7 @@ async fn a_weekly_run_keeps_to_the_concurrency_limit_and_drafts_everyone() {
     let store = candor::store::Store::open("", dir.path(), 4).await.unwrap();
     store.save_dataset(&ORG.dataset).await.unwrap();
     let setup = Arc::new(AgentSetup::new(&config, counting.clone()).unwrap());
-    let deliverer = Arc::new(candor::deliver::Deliverer::from_config(&config, dir.path()).unwrap());
+    let deliverer = Arc::new(candor::workflow::deliver::Deliverer::from_config(&config, dir.path()).unwrap());
     let pipeline = candor::jobs::Pipeline::new(store.clone(), Arc::new(config.clone()), setup, deliverer);
     let week: candor::domain::IsoWeek = "2026-W47".parse().unwrap();
     let (run, _) =
@@ -467,17 +460,17 @@ fn the_validator_refuses_a_product_push_tied_to_a_bonus() {
     let (mut nudge, _) = nudge_args(&snapshot);
     let directory = Directory::from_dataset(&ORG.dataset);
     assert!(directory.products.iter().any(|p| p == "FX Overlay"), "the catalogue reaches the validator");
-    let validator = candor::agent::Validator::new(&ORG.config.compliance).unwrap();
-    let facts = candor::agent::validator::Facts::from_snapshot(&snapshot, &directory);
+    let validator = candor::coaching::Validator::new(&ORG.config.compliance).unwrap();
+    let facts = candor::coaching::validator::Facts::from_snapshot(&snapshot, &directory);
     let check = |draft: &Draft| {
-        let rendered = candor::agent::render::render(draft, &snapshot.recipient.name, snapshot.exponent());
+        let rendered = candor::coaching::render::render(draft, &snapshot.recipient.name, snapshot.exponent());
         validator.validate(draft, &rendered, &facts, &directory)
     };
     assert!(check(&Draft::RepNudge(nudge.clone())).is_empty(), "the offline nudge passes");
     nudge.bonus_outlook = PRODUCT_PUSH.into();
     let findings = check(&Draft::RepNudge(nudge));
     let finding = findings.iter().find(|f| f.code == "product_push_tied_to_pay").expect("a conduct finding");
-    assert_eq!(finding.category, candor::agent::FindingCategory::Compliance);
+    assert_eq!(finding.category, candor::coaching::FindingCategory::Compliance);
     assert_eq!(finding.field, "bonus_outlook");
 }
 

@@ -7,8 +7,8 @@ mod common;
 
 use candor::config::Config;
 use candor::domain::{ActivityKind, Dataset};
-use candor::ingest::activities::{ActivitySettings, CollectedImport};
-use candor::ingest::{ics, mail};
+use candor::sources::ingest::activities::{ActivitySettings, CollectedImport};
+use candor::sources::ingest::{ics, mail};
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};

@@ -5,8 +5,10 @@
 
 mod common;
 
-use candor::comp::{calculate, gather, ComplianceEvent, ComplianceEventKind, GatherRequest, PlanBook, StatementInputs};
 use candor::domain::FiscalCalendar;
+use candor::engine::pay::{
+    calculate, gather, ComplianceEvent, ComplianceEventKind, GatherRequest, PlanBook, StatementInputs,
+};
 use candor::store::{Store, StoredImprovementPlan, StoredStatement};
 use common::{day, sample_dataset};
 use serde_json::Value;

@@ -7,11 +7,11 @@
 
 mod connectors_support;
 
-use candor::connectors::mock::google::{GoogleData, GoogleMock};
-use candor::connectors::mock::google_data::gmail_message;
-use candor::connectors::mock::{lock, setup, Faults, Running};
-use candor::connectors::SourceKind;
 use candor::domain::{ActivityKind, ParticipantRole};
+use candor::sources::connectors::SourceKind;
+use candor::testkit::vendors::google::{GoogleData, GoogleMock};
+use candor::testkit::vendors::google_data::gmail_message;
+use candor::testkit::vendors::{lock, setup, Faults, Running};
 use connectors_support::{config, dataset, shared_data, store, sync, try_sync};
 use std::collections::HashSet;
 use std::sync::Arc;

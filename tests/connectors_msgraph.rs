@@ -6,10 +6,10 @@
 
 mod connectors_support;
 
-use candor::connectors::mock::msgraph::{GraphData, GraphMock, CALENDAR};
-use candor::connectors::mock::{lock, setup, Faults};
-use candor::connectors::SourceKind;
 use candor::domain::{ActivityKind, ParticipantRole};
+use candor::sources::connectors::SourceKind;
+use candor::testkit::vendors::msgraph::{GraphData, GraphMock, CALENDAR};
+use candor::testkit::vendors::{lock, setup, Faults};
 use connectors_support::{config, dataset, shared_data, store, sync, try_sync};
 use serde_json::json;
 use std::collections::HashSet;
@@ -21,7 +21,7 @@ fn mailboxes() -> Vec<String> {
 
 async fn start(
     per_mailbox: usize,
-) -> (candor::connectors::mock::Running, std::sync::Arc<GraphMock>, candor::config::Config) {
+) -> (candor::testkit::vendors::Running, std::sync::Arc<GraphMock>, candor::config::Config) {
     let (running, mock) = GraphMock::new(GraphData::generate(&mailboxes(), per_mailbox)).start().await.unwrap();
     let mut config = config();
     config.connectors.sync.page_size = 7;

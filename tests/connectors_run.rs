@@ -6,14 +6,14 @@
 mod connectors_support;
 mod pipeline_support;
 
-use candor::agent::AgentSetup;
+use candor::coaching::AgentSetup;
 use candor::config::Config;
-use candor::connectors::job::with_enabled_sources;
-use candor::connectors::mock::hubspot::{HubspotData, HubspotMock};
-use candor::connectors::mock::{lock, setup, Faults};
-use candor::deliver::Deliverer;
+use candor::jobs::with_enabled_sources;
 use candor::jobs::{start_run, wait_for_run, IsoWeek, Pipeline, RunRequest, RunState, RunStatus, Worker};
 use candor::store::Store;
+use candor::testkit::vendors::hubspot::{HubspotData, HubspotMock};
+use candor::testkit::vendors::{lock, setup, Faults};
+use candor::workflow::deliver::Deliverer;
 use chrono::Utc;
 use connectors_support::{dataset, store};
 use sqlx::Row;

@@ -5,12 +5,12 @@
 
 mod connectors_support;
 
-use candor::connectors::mock::salesforce::{SalesforceData, SalesforceMock};
-use candor::connectors::mock::salesforce_data::sf_id;
-use candor::connectors::mock::{setup, Faults};
-use candor::connectors::salesforce::api::{DeletedWindow, QueryPage};
-use candor::connectors::SourceKind;
 use candor::domain::{ActivityKind, DealField, Role};
+use candor::sources::connectors::salesforce::api::{DeletedWindow, QueryPage};
+use candor::sources::connectors::SourceKind;
+use candor::testkit::vendors::salesforce::{SalesforceData, SalesforceMock};
+use candor::testkit::vendors::salesforce_data::sf_id;
+use candor::testkit::vendors::{setup, Faults};
 use connectors_support::{config, dataset, shared_data, store, sync, try_sync};
 use serde_json::json;
 use std::collections::HashSet;
@@ -130,7 +130,7 @@ async fn changes_and_deletions_are_applied_incrementally() {
 
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
     {
-        let mut data = candor::connectors::mock::lock(&mock.data);
+        let mut data = candor::testkit::vendors::lock(&mock.data);
         data.delete("Opportunity", &sf_id("006", 0));
         data.delete("Event", &sf_id("00U", 5));
         data.delete("OpportunityContactRole", &sf_id("00K", 2));

@@ -7,11 +7,11 @@ mod common;
 mod pipeline_support;
 
 use candor::config::Config;
-use candor::deliver::{message_id, DeliverError, Deliverer, OutgoingMessage};
 use candor::domain::DraftState;
 use candor::jobs::{start_run, RunRequest, RunState};
-use candor::review::DraftKind;
 use candor::store::{DraftQuery, Store};
+use candor::workflow::deliver::{message_id, DeliverError, Deliverer, OutgoingMessage};
+use candor::workflow::DraftKind;
 use chrono::Utc;
 use pipeline_support::{fast_config, ok, scripted_webhook, work_run, Answer};
 use std::io::{BufRead, BufReader};

@@ -5,7 +5,7 @@
 mod features_data;
 
 use candor::domain::*;
-use candor::features::{analyse, to_json, DealRisk, Index, RiskReport, Severity, SignalId};
+use candor::engine::risk::{analyse, to_json, DealRisk, Index, RiskReport, Severity, SignalId};
 use chrono::Duration;
 use features_data::{settings, ts, Org};
 
@@ -99,7 +99,7 @@ fn deal<'r>(report: &'r RiskReport, id: &DealId) -> &'r DealRisk {
     report.deals.iter().find(|d| d.deal_id == id.as_str()).unwrap()
 }
 
-fn flag(deal: &DealRisk, signal: SignalId) -> &candor::features::Flag {
+fn flag(deal: &DealRisk, signal: SignalId) -> &candor::engine::risk::Flag {
     deal.flags
         .iter()
         .find(|f| f.signal == signal)

@@ -5,7 +5,7 @@
 mod features_data;
 
 use candor::domain::*;
-use candor::features::{analyse, to_json, Index, RiskReport, Severity, SignalId};
+use candor::engine::risk::{analyse, to_json, Index, RiskReport, Severity, SignalId};
 use chrono::{DateTime, Duration, Utc};
 use features_data::{settings, ts, Org};
 use proptest::prelude::*;

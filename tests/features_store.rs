@@ -5,9 +5,9 @@
 
 mod common;
 
-use candor::features::{analyse, to_json, EngineData, Index, Settings};
-use candor::sim::{self, SimParams};
+use candor::engine::risk::{analyse, to_json, EngineData, Index, Settings};
 use candor::store::{report_hash, Store};
+use candor::testkit::sim::{self, SimParams};
 use common::{sample_dataset, ts};
 use std::collections::BTreeMap;
 
@@ -99,20 +99,11 @@ both_backends!(pipeline_sums_round_each_deal_as_the_engine_does, |store: Store| 
 
 both_backends!(sim_ground_truth_loads_back, |store: Store| async move {
     assert!(store.load_sim_truth().await.unwrap().is_none(), "no synthetic organisation yet");
-    let params = SimParams {
-        seed: 7,
-        leaders: 1,
-        managers: 1,
-        reps: 2,
-        months_of_history: 12,
-        as_of: ts("2026-11-16T00:00:00Z"),
-        org_domain: "northbridge-fs.example".into(),
-        fiscal_year_start_month: 1,
-    };
+    let params = SimParams::small(7, 1, 2, ts("2026-11-16T00:00:00Z"));
     let org = sim::generate(&params);
     store.save_sim(&org).await.unwrap();
     let truth = store.load_sim_truth().await.unwrap().unwrap();
-    assert_eq!(truth.params.unwrap().as_of, params.as_of);
+    assert_eq!(truth.as_of, Some(params.as_of));
     let mut expected: Vec<_> = org.truth.deals.clone();
     expected.sort_by(|a, b| a.deal_id.cmp(&b.deal_id));
     assert_eq!(truth.deals, expected);
@@ -120,16 +111,7 @@ both_backends!(sim_ground_truth_loads_back, |store: Store| async move {
 });
 
 both_backends!(the_lean_load_gives_the_same_report, |store: Store| async move {
-    let params = SimParams {
-        seed: 11,
-        leaders: 1,
-        managers: 1,
-        reps: 3,
-        months_of_history: 12,
-        as_of: ts("2026-11-16T00:00:00Z"),
-        org_domain: "northbridge-fs.example".into(),
-        fiscal_year_start_month: 1,
-    };
+    let params = SimParams::small(11, 1, 3, ts("2026-11-16T00:00:00Z"));
     store.save_sim(&sim::generate(&params)).await.unwrap();
     let full = store.load_dataset().await.unwrap();
     let lean = store.load_engine_data().await.unwrap();

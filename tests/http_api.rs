@@ -101,7 +101,8 @@ async fn every_route_answers_by_role_and_scope() {
         assert_eq!(status, want, "{who} approves {draft}: {body}");
     }
     let (_, approved) = f.call("manager_a", "GET", &format!("/api/v1/drafts/{}", segment(&draft_a)), None).await;
-    assert_eq!(approved["state"], "approved");
+    // The service's workers may already have delivered it.
+    assert!(["approved", "delivered"].contains(&approved["state"].as_str().unwrap()), "{approved}");
     let edit = json!({ "body": "New text", "reason": "tone" });
     let (status, _) =
         f.call("manager_a", "POST", &format!("/api/v1/drafts/{}/edit", segment(&draft_b)), Some(edit)).await;

@@ -5,9 +5,9 @@
 
 use candor::config::Config;
 use candor::domain::*;
-use candor::ingest::csv::import_csv;
-use candor::ingest::maven::import_maven;
-use candor::ingest::{ImportOutcome, IngestError};
+use candor::sources::ingest::csv::import_csv;
+use candor::sources::ingest::maven::import_maven;
+use candor::sources::ingest::{ImportOutcome, IngestError};
 use chrono::{DateTime, NaiveDate, Utc};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};

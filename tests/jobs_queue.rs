@@ -8,8 +8,8 @@ mod pipeline_support;
 
 use candor::domain::DraftState;
 use candor::jobs::{start_run, IsoWeek, RunRequest, RunState, Scheduler};
-use candor::review::{self, ReviewError};
 use candor::store::{DraftQuery, JobOutcome, NewJob, Store};
+use candor::workflow::{self, ReviewError};
 use chrono::{Duration, Utc};
 use common::{sample_dataset, ts};
 use pipeline_support::{fast_config, ok, scripted_webhook, work_run};
@@ -50,7 +50,7 @@ both_backends!(the_same_run_twice_is_a_no_op, |store: Store| async move {
     // sync, snapshot, report and plan, then a draft and a delivery per recipient.
     assert_eq!((status.drafted, status.delivered, status.jobs_total), (3, 3, 4 + 3 + 3));
     assert_eq!(store.drafts(DraftQuery::default()).await.unwrap().len(), 3);
-    assert!(review::verify(&store).await.unwrap().intact());
+    assert!(workflow::verify(&store).await.unwrap().intact());
 });
 
 both_backends!(an_expired_lease_is_reclaimed_by_another_worker, |store: Store| async move {
@@ -192,25 +192,27 @@ both_backends!(review_policies_hold_drafts_until_a_reviewer_decides, |store: Sto
     let now = Utc::now();
 
     // Only rep1's manager may approve rep1's nudge; a peer may not.
-    let refused = review::approve(&store, &config, &rep1, "rep2@northbridge.example", None, now).await;
+    let refused = workflow::approve(&store, &config, &rep1, "rep2@northbridge.example", None, now).await;
     assert!(matches!(refused, Err(ReviewError::NotAllowed { .. })), "{refused:?}");
     let approved =
-        review::approve(&store, &config, &rep1, "lead@northbridge.example", Some("fine"), now).await.unwrap();
+        workflow::approve(&store, &config, &rep1, "lead@northbridge.example", Some("fine"), now).await.unwrap();
     assert_eq!(approved.state, DraftState::Approved);
     assert!(matches!(
-        review::approve(&store, &config, &rep1, "lead@northbridge.example", None, now).await,
+        workflow::approve(&store, &config, &rep1, "lead@northbridge.example", None, now).await,
         Err(ReviewError::WrongState { .. })
     ));
     assert!(matches!(
-        review::reject(&store, &config, &rep2, "lead@northbridge.example", " ", now).await,
+        workflow::reject(&store, &config, &rep2, "lead@northbridge.example", " ", now).await,
         Err(ReviewError::ReasonRequired(_))
     ));
-    let rejected = review::reject(&store, &config, &rep2, "lead@northbridge.example", "wrong deal", now).await.unwrap();
+    let rejected =
+        workflow::reject(&store, &config, &rep2, "lead@northbridge.example", "wrong deal", now).await.unwrap();
     assert_eq!(rejected.state, DraftState::Rejected);
     // The memo needs compliance; the leader cannot approve their own memo.
-    assert!(review::approve(&store, &config, &memo, "lead@northbridge.example", None, now).await.is_err());
+    assert!(workflow::approve(&store, &config, &memo, "lead@northbridge.example", None, now).await.is_err());
     let new_text = "Hello,\n\nThe quarter is at risk; see the attached figures.\n";
-    let edited = review::edit(&store, &config, &memo, "CCO@northbridge.example", new_text, "tone", now).await.unwrap();
+    let edited =
+        workflow::edit(&store, &config, &memo, "CCO@northbridge.example", new_text, "tone", now).await.unwrap();
     assert_eq!((edited.state, edited.body.as_str()), (DraftState::Edited, new_text));
     assert_ne!(edited.drafted_body, edited.body, "the drafted text is kept");
     let edits = store.review_edits(&memo).await.unwrap();
@@ -226,7 +228,7 @@ both_backends!(review_policies_hold_drafts_until_a_reviewer_decides, |store: Sto
     assert!(std::fs::read_to_string(memo_file).unwrap().contains("The quarter is at risk"));
     let actions: Vec<String> = store.audit_for_subject(&memo).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(actions, vec!["draft.created", "review.edited", "delivery.sent"]);
-    assert!(review::verify(&store).await.unwrap().intact());
+    assert!(workflow::verify(&store).await.unwrap().intact());
 });
 
 both_backends!(the_scheduler_fires_each_zone_once, |store: Store| async move {
@@ -276,30 +278,30 @@ both_backends!(tampering_with_the_audit_log_is_detected, |store: Store| async mo
             .await
             .unwrap();
     }
-    let intact = review::verify(&store).await.unwrap();
+    let intact = workflow::verify(&store).await.unwrap();
     assert!(intact.intact() && intact.entries == 6, "{intact:?}");
     let pool = store.pool();
     let exec = |sql: &'static str| async move { sqlx::query(sql).execute(pool).await.unwrap() };
 
     exec("UPDATE audit_log SET detail = '{\"n\":99}' WHERE seq = 3").await;
-    let broken = review::verify(&store).await.unwrap().first_break.unwrap();
+    let broken = workflow::verify(&store).await.unwrap().first_break.unwrap();
     assert_eq!(broken.seq, 3);
     assert!(broken.reason.contains("changed"), "{}", broken.reason);
     exec("UPDATE audit_log SET detail = '{\"n\":3}' WHERE seq = 3").await;
-    assert!(review::verify(&store).await.unwrap().intact());
+    assert!(workflow::verify(&store).await.unwrap().intact());
 
     exec("UPDATE audit_log SET seq = -1 WHERE seq = 4").await;
-    let broken = review::verify(&store).await.unwrap().first_break.unwrap();
+    let broken = workflow::verify(&store).await.unwrap().first_break.unwrap();
     assert_eq!(broken.seq, 4);
     assert!(broken.reason.contains("missing"), "{}", broken.reason);
 
     exec("UPDATE audit_log SET seq = 4 WHERE seq = 5").await;
     exec("UPDATE audit_log SET seq = 5 WHERE seq = -1").await;
-    let broken = review::verify(&store).await.unwrap().first_break.unwrap();
+    let broken = workflow::verify(&store).await.unwrap().first_break.unwrap();
     assert_eq!(broken.seq, 4, "entries 4 and 5 swapped: {}", broken.reason);
 
     exec("DELETE FROM audit_log WHERE seq >= 4").await;
-    let broken = review::verify(&store).await.unwrap().first_break.unwrap();
+    let broken = workflow::verify(&store).await.unwrap().first_break.unwrap();
     assert_eq!(broken.seq, 4, "{}", broken.reason);
     assert!(broken.reason.contains("end of the log"), "{}", broken.reason);
 });

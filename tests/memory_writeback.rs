@@ -5,20 +5,20 @@
 
 mod pipeline_support;
 
-use candor::agent::{AgentSetup, Snapshot};
+use candor::coaching::memory::collections::DEAL_NARRATIVES;
+use candor::coaching::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
+use candor::coaching::memory::tools::{access_for, call, MemoryToolContext};
+use candor::coaching::memory::{advice, Access, Filter, ScopedFilter, VectorStore};
+use candor::coaching::memory::{AnyStore, EdgeStore, Embedder, Memory};
+use candor::coaching::{AgentSetup, Snapshot};
 use candor::config::Config;
-use candor::deliver::Deliverer;
 use candor::domain::{Hierarchy, Role, StageStatus};
-use candor::features::{analyse, start_of_day, Index};
+use candor::engine::risk::{analyse, start_of_day, Index};
 use candor::jobs::{start_run, wait_for_run, IsoWeek, Pipeline, RunRequest, RunState, Worker};
-use candor::memory::collections::DEAL_NARRATIVES;
-use candor::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
-use candor::memory::tools::{access_for, call, MemoryToolContext};
-use candor::memory::{coaching, Access, Filter, ScopedFilter, VectorStore};
-use candor::memory::{AnyStore, EdgeStore, Embedder, Memory};
-use candor::review::DraftKind;
-use candor::sim::{self, SimParams};
 use candor::store::Store;
+use candor::testkit::sim::{self, SimParams};
+use candor::workflow::deliver::Deliverer;
+use candor::workflow::DraftKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use pipeline_support::fast_config;
 use std::sync::Arc;
@@ -41,16 +41,7 @@ async fn work(store: &Store, config: &Config, pipeline: &Arc<Pipeline>, week: Is
 async fn after_a_run_each_rep_recalls_only_their_own_delivered_coaching() {
     let dir = tempfile::tempdir().unwrap();
     let day = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
-    let params = SimParams {
-        seed: 7,
-        leaders: 1,
-        managers: 1,
-        reps: 4,
-        months_of_history: 12,
-        as_of: start_of_day(day),
-        org_domain: "northbridge-fs.example".into(),
-        fiscal_year_start_month: 1,
-    };
+    let params = SimParams::small(7, 1, 4, start_of_day(day));
     let store = Store::open("", dir.path(), 4).await.unwrap();
     store.save_sim(&sim::generate(&params)).await.unwrap();
     let config = fast_config("");
@@ -82,7 +73,7 @@ async fn after_a_run_each_rep_recalls_only_their_own_delivered_coaching() {
     for snapshot in &reps {
         let rep = &snapshot.recipient.person_id;
         let own_draft = format!("{week}.{}.{rep}", DraftKind::RepNudge.as_str());
-        let remembered = coaching::recall(memory.as_ref(), access_for(snapshot), rep, None, None, 50).await.unwrap();
+        let remembered = advice::recall(memory.as_ref(), access_for(snapshot), rep, None, None, 50).await.unwrap();
         assert!(!remembered.is_empty(), "{rep}'s delivered nudge is in memory");
         assert!(remembered.iter().all(|r| r.draft_id == own_draft), "{rep} recalls only {own_draft}: {remembered:?}");
 
@@ -110,10 +101,10 @@ async fn after_a_run_each_rep_recalls_only_their_own_delivered_coaching() {
     for snapshot in &reps {
         let rep = &snapshot.recipient.person_id;
         let first = format!("{week}.{}.{rep}", DraftKind::RepNudge.as_str());
-        let remembered = coaching::recall(memory.as_ref(), access_for(snapshot), rep, None, None, 50).await.unwrap();
+        let remembered = advice::recall(memory.as_ref(), access_for(snapshot), rep, None, None, 50).await.unwrap();
         let observed: Vec<_> = remembered.iter().filter(|r| r.draft_id == first && !r.deal_id.is_empty()).collect();
         assert!(
-            observed.iter().all(|r| r.outcome != coaching::PENDING),
+            observed.iter().all(|r| r.outcome != advice::PENDING),
             "week one's coaching has outcomes after week two's snapshot: {observed:?}"
         );
         outcomes += observed.len();
@@ -131,16 +122,7 @@ async fn narrated(memory: &Memory<AnyStore>) -> usize {
 async fn a_run_narrates_closed_deals_once_and_reps_find_their_similar_won_deals() {
     let dir = tempfile::tempdir().unwrap();
     let day = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
-    let params = SimParams {
-        seed: 11,
-        leaders: 1,
-        managers: 1,
-        reps: 3,
-        months_of_history: 12,
-        as_of: start_of_day(day),
-        org_domain: "northbridge-fs.example".into(),
-        fiscal_year_start_month: 1,
-    };
+    let params = SimParams::small(11, 1, 3, start_of_day(day));
     let store = Store::open("", dir.path(), 4).await.unwrap();
     store.save_sim(&sim::generate(&params)).await.unwrap();
     let config = fast_config("");

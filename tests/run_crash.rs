@@ -72,7 +72,7 @@ async fn recipients(store: &Store) -> BTreeSet<String> {
     let data = store.load_dataset().await.unwrap();
     data.people
         .iter()
-        .filter(|p| candor::review::DraftKind::for_role(p.role).is_some())
+        .filter(|p| candor::workflow::DraftKind::for_role(p.role).is_some())
         .map(|p| p.id.to_string())
         .collect()
 }
@@ -100,7 +100,7 @@ async fn assert_exactly_once(data_dir: &Path) {
     assert_eq!(outbox.iter().filter(|n| n.ends_with(".md")).count(), expected.len(), "{outbox:?}");
     assert_eq!(outbox.iter().filter(|n| n.ends_with(".eml")).count(), expected.len(), "{outbox:?}");
     assert_eq!(outbox.len(), 2 * expected.len(), "no partial files left: {outbox:?}");
-    assert!(candor::review::verify(&store).await.unwrap().intact());
+    assert!(candor::workflow::verify(&store).await.unwrap().intact());
     store.close().await;
 }
 

@@ -18,7 +18,7 @@ pub enum AuditCommand {
 pub async fn run(context: &Context, command: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify { json } = command;
     let store = context.open_store().await?;
-    let verification = crate::review::verify(&store).await?;
+    let verification = crate::workflow::verify(&store).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&verification)?);
     } else if let Some(broken) = &verification.first_break {

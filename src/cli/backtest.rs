@@ -3,10 +3,10 @@
 //! outcomes when it is the data): AUC, Brier score, calibration, flag precision, P50 error.
 
 use super::Context;
-use crate::features::backtest::data_horizon;
-use crate::features::numbers::pct_text;
-use crate::features::{backtest, to_json, BacktestOptions, BacktestReport, GroundTruthOutcome, Index};
-use crate::sim::TrueOutcome;
+use crate::engine::risk::backtest::data_horizon;
+use crate::engine::risk::numbers::pct_text;
+use crate::engine::risk::{backtest, to_json, BacktestOptions, BacktestReport, GroundTruthOutcome, Index};
+use crate::testkit::sim::TrueOutcome;
 use anyhow::{bail, Context as _};
 use chrono::{Duration, NaiveDate};
 use clap::Args;
@@ -64,7 +64,7 @@ pub async fn run(context: &Context, args: BacktestArgs) -> anyhow::Result<ExitCo
     let tolerance = args.tolerance;
     let report = tokio::task::spawn_blocking(move || -> anyhow::Result<BacktestReport> {
         let index = Index::from_engine(&engine);
-        let sim_as_of = truth.as_ref().and_then(|t| t.params.as_ref()).map(|p| p.as_of);
+        let sim_as_of = truth.as_ref().and_then(|t| t.as_of);
         let horizon = sim_as_of.unwrap_or_else(|| data_horizon(&index));
         let to = args.to.unwrap_or_else(|| horizon.date_naive());
         let from = args.from.unwrap_or(to - Duration::days(182));

@@ -4,9 +4,10 @@
 
 use super::draft::with_provider;
 use super::Context;
+use crate::app::{runs, Service};
 use crate::config::ProviderKind;
 use crate::domain::{DraftKind, DraftStatus, IsoWeek};
-use crate::jobs::{start_run, wait_for_run, RunRequest, RunStatus, Selection, Worker};
+use crate::jobs::{RunRequest, RunStatus, Selection};
 use crate::store::{DraftQuery, DraftRecord, Store};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ pub struct DemoWeek {
 /// Replaces the previous demo's runs with one for the week of `as_of`, works it here to its
 /// end and writes `<data-dir>/drafts/<week>/<kind>-<recipient>.md`.
 pub async fn weekly_coaching_run(context: &Context, store: &Store, as_of: DateTime<Utc>) -> anyhow::Result<DemoWeek> {
-    let config = with_provider(&context.config, Some(ProviderKind::Offline));
+    let offline = Context::new(with_provider(&context.config, Some(ProviderKind::Offline)), context.data_dir.clone());
     let replaced = store.forget_runs(DEMO_TRIGGER).await?;
     if replaced > 0 {
         tracing::info!(replaced, "the previous demo's runs were replaced");
@@ -34,11 +35,9 @@ pub async fn weekly_coaching_run(context: &Context, store: &Store, as_of: DateTi
     let week = IsoWeek::of(as_of.date_naive());
     let request = RunRequest { week, selection: Selection::All, as_of, trigger: DEMO_TRIGGER.to_owned() };
     let started = Instant::now();
-    let (run, _) = start_run(store, &config, &request, Utc::now()).await?;
-    let worker = Worker::new(super::run::pipeline_with(&config, &context.data_dir, store).await?).spawn();
-    let status = wait_for_run(store, &run.id, Duration::from_millis(100), |_| {}).await;
-    worker.stop(Duration::from_secs(10)).await;
-    let status = status?;
+    let (run, _) = runs::start(store, &offline.config, &request).await?;
+    let service = Service::with_store(&offline, store.clone()).await?;
+    let status = runs::work_here(&service, &run.id, Duration::from_millis(100), |_| {}).await?;
     let seconds = started.elapsed().as_secs_f64();
     let drafts = store.drafts(DraftQuery { run_id: Some(&run.id), ..DraftQuery::default() }).await?;
     let dir = context.data_dir.join("drafts").join(week.to_string());

@@ -2,8 +2,8 @@
 //! plans in effect, and re-verification of stored statements from their inputs.
 
 use super::Context;
-use crate::comp::{calculate, gather, what_if, GatherRequest, PlanBook, Scenario, StatementInputs};
 use crate::domain::{Dataset, Money, Period, Person};
+use crate::engine::pay::{calculate, gather, what_if, GatherRequest, PlanBook, Scenario, StatementInputs};
 use crate::store::StoredStatement;
 use anyhow::{bail, Context as _};
 use chrono::{NaiveDate, Utc};
@@ -144,7 +144,7 @@ async fn statement(context: &Context, args: StatementArgs) -> anyhow::Result<Exi
         GatherRequest { book: &book, calendar, person_id: person.id.as_str(), period, as_of, events: &events };
     let inputs = gather(&data, &request)?;
     let statement = calculate(&inputs)?;
-    let json = crate::features::to_json(&statement)?;
+    let json = crate::engine::risk::to_json(&statement)?;
     if !args.no_save {
         let record = stored(&inputs, &json)?;
         let new = store.save_statement(&record).await.context("storing the statement")?;
@@ -185,15 +185,15 @@ async fn whatif(context: &Context, args: WhatIfArgs) -> anyhow::Result<ExitCode>
     };
     let estimate = what_if(&data, &request, &Scenario { deal_id: args.deal.clone(), amount, close_on: args.date })?;
     if args.json {
-        print!("{}", crate::features::to_json(&estimate)?);
+        print!("{}", crate::engine::risk::to_json(&estimate)?);
     } else {
         println!("{}", estimate.summary);
         for line in &estimate.lines {
             println!(
                 "  {:<60} {:>20} → {:>20}",
                 line.label,
-                crate::comp::money_text(line.before_minor, amount.currency),
-                crate::comp::money_text(line.after_minor, amount.currency)
+                crate::engine::pay::money_text(line.before_minor, amount.currency),
+                crate::engine::pay::money_text(line.after_minor, amount.currency)
             );
         }
     }
@@ -203,7 +203,7 @@ async fn whatif(context: &Context, args: WhatIfArgs) -> anyhow::Result<ExitCode>
 fn plans(context: &Context, json: bool) -> anyhow::Result<ExitCode> {
     let book = load_book(context)?;
     if json {
-        print!("{}", crate::features::to_json(&book.plans())?);
+        print!("{}", crate::engine::risk::to_json(&book.plans())?);
         return Ok(ExitCode::SUCCESS);
     }
     for plan in book.plans() {
@@ -215,10 +215,10 @@ fn plans(context: &Context, json: bool) -> anyhow::Result<ExitCode> {
             plan.currency,
             plan.effective_from,
             plan.effective_to.map(|d| d.to_string()).unwrap_or_else(|| "open".to_owned()),
-            crate::comp::arith::bp_pct(plan.variable_share_bp()),
+            crate::engine::pay::arith::bp_pct(plan.variable_share_bp()),
             plan.measures
                 .iter()
-                .map(|m| format!("{} {}", m.key, crate::comp::arith::bp_pct(m.weight_bp)))
+                .map(|m| format!("{} {}", m.key, crate::engine::pay::arith::bp_pct(m.weight_bp)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -234,7 +234,7 @@ async fn verify(context: &Context, rep: Option<String>) -> anyhow::Result<ExitCo
     for record in &statements {
         let inputs: StatementInputs =
             serde_json::from_str(&record.inputs).with_context(|| format!("reading the inputs of {}", record.id))?;
-        let again = crate::features::to_json(&calculate(&inputs)?)?;
+        let again = crate::engine::risk::to_json(&calculate(&inputs)?)?;
         let same = again == record.statement && sha256(&again) == record.statement_hash;
         failed += usize::from(!same);
         println!(

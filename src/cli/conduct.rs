@@ -4,9 +4,9 @@
 
 use super::comp::{find_person, load_book, today_or};
 use super::Context;
-use crate::comp::{won_deals, ComplianceEvent, ComplianceEventKind};
-use crate::spm::surveillance::Severity;
-use crate::spm::{authorise, surveil, SurveillanceSettings};
+use crate::engine::pay::{won_deals, ComplianceEvent, ComplianceEventKind};
+use crate::engine::performance::surveillance::Severity;
+use crate::engine::performance::{authorise, surveil, SurveillanceSettings};
 use anyhow::{bail, Context as _};
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
@@ -83,7 +83,7 @@ async fn report(context: &Context, args: ReportArgs) -> anyhow::Result<ExitCode>
     let report =
         surveil(&viewer, &data, &won, &events, &book, context.config.fiscal_calendar(), currency, as_of, &settings);
     if args.json {
-        print!("{}", crate::features::to_json(&report)?);
+        print!("{}", crate::engine::risk::to_json(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -98,7 +98,7 @@ async fn report(context: &Context, args: ReportArgs) -> anyhow::Result<ExitCode>
             rep.name,
             rep.person_id,
             rep.won_deals,
-            crate::comp::money_text(rep.won_minor, currency)
+            crate::engine::pay::money_text(rep.won_minor, currency)
         );
         for indicator in &rep.indicators {
             let mark = match indicator.severity {

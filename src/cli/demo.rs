@@ -3,8 +3,9 @@
 
 use super::Context;
 use crate::domain::Role;
-use crate::sim::{self, SimParams};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::engine::risk::start_of_day;
+use crate::testkit::sim;
+use chrono::{NaiveDate, Utc};
 use clap::Args;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -22,33 +23,9 @@ pub struct DemoArgs {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Midnight UTC at the start of `date`.
-pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
-    date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
-
-/// Simulation parameters from configuration, with command-line overrides.
-pub fn sim_params(context: &Context, seed: Option<u64>, reps: Option<u32>, as_of: DateTime<Utc>) -> SimParams {
-    let config = &context.config.sim;
-    let reps = reps.unwrap_or(config.reps).clamp(1, 1_000);
-    // Keep the configured span of control when only the rep count is overridden.
-    let managers = if reps == config.reps { config.managers } else { (reps / 6).clamp(1, reps) };
-    let leaders = if reps == config.reps { config.leaders } else { (managers / 10).clamp(1, managers) };
-    SimParams {
-        seed: seed.unwrap_or(config.seed),
-        leaders,
-        managers,
-        reps,
-        months_of_history: config.months_of_history,
-        as_of,
-        org_domain: context.config.org.domains.first().cloned().unwrap_or_else(|| "candor-demo.example".to_owned()),
-        fiscal_year_start_month: context.config.org.fiscal_year_start_month,
-    }
-}
-
 pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let as_of = start_of_day(args.as_of.unwrap_or_else(|| Utc::now().date_naive()));
-    let params = sim_params(context, args.seed, args.reps, as_of);
+    let params = sim::params_from_config(&context.config, args.seed, args.reps, as_of);
     let started = Instant::now();
     let mut org = sim::generate(&params);
     let generated_in = started.elapsed();

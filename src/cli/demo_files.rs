@@ -7,10 +7,10 @@
 
 use super::Context;
 use crate::domain::{ActivityKind, Dataset, SourceName};
-use crate::ingest::activities::{ActivitySettings, CollectedImport};
-use crate::ingest::{ics, mail};
-use crate::sim::export::{write_activity_files, ExportedFiles};
+use crate::sources::ingest::activities::{ActivitySettings, CollectedImport};
+use crate::sources::ingest::{ics, mail};
 use crate::store::Store;
+use crate::testkit::sim::export::{write_activity_files, ExportedFiles};
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};

@@ -4,10 +4,10 @@
 //! delivered (the weekly run is the only way those are made).
 
 use super::Context;
-use crate::agent::{AgentError, AgentSetup, OrgSnapshot};
+use crate::coaching::{AgentError, AgentSetup, OrgSnapshot};
 use crate::config::{Config, ProviderKind};
 use crate::domain::PersonId;
-use crate::features::start_of_day;
+use crate::engine::risk::start_of_day;
 use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
 use clap::Args;
@@ -53,7 +53,7 @@ pub async fn run(context: &Context, args: DraftArgs) -> anyhow::Result<ExitCode>
         .find(|p| p.id == id)
         .cloned()
         .ok_or_else(|| AgentError::UnknownRecipient(args.recipient.clone()))?;
-    let memory = crate::memory::Memory::open_for_agent(&config, &context.data_dir).await;
+    let memory = crate::coaching::memory::Memory::open_for_agent(&config, &context.data_dir).await;
     let setup = AgentSetup::from_config(&config)?.with_memory(memory);
     let outcome = setup.draft_for(&org, &person, &store).await?;
     if args.json {

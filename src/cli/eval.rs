@@ -4,7 +4,7 @@
 
 use super::draft::with_provider;
 use super::Context;
-use crate::agent::provider;
+use crate::coaching::provider;
 use crate::config::ProviderKind;
 use crate::testkit::eval::{run_suite, Suite};
 use clap::Args;

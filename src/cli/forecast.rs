@@ -3,8 +3,8 @@
 
 use super::risk::report_at;
 use super::Context;
-use crate::features::numbers::{money_text, pct_text};
-use crate::features::{to_json, Concentration, ForecastRisk};
+use crate::engine::risk::numbers::{money_text, pct_text};
+use crate::engine::risk::{to_json, Concentration, ForecastRisk};
 use chrono::NaiveDate;
 use clap::Args;
 use std::process::ExitCode;

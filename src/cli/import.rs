@@ -2,8 +2,8 @@
 
 use super::Context;
 use crate::domain::Dataset;
-use crate::ingest::activities::{ActivitySettings, CollectedImport};
-use crate::ingest::{self, ImportOutcome};
+use crate::sources::ingest::activities::{ActivitySettings, CollectedImport};
+use crate::sources::ingest::{self, ImportOutcome};
 use anyhow::Context as _;
 use clap::Subcommand;
 use std::path::PathBuf;

@@ -4,8 +4,6 @@
 mod audit;
 mod backtest;
 mod bench;
-mod bench_http;
-mod bench_run;
 mod coaching;
 mod comp;
 mod conduct;
@@ -20,18 +18,16 @@ mod quota;
 mod recognition;
 mod review;
 mod risk;
-pub mod risk_bench;
-pub mod run;
+mod run;
 mod runs;
 mod serve;
-pub mod service;
 mod stats;
 mod sync;
 mod tools;
 mod user;
 
 use crate::config::Config;
-use crate::store::Store;
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -129,19 +125,7 @@ pub enum ConfigCommand {
     Show,
 }
 
-/// Everything a command needs: the validated configuration and where the data lives.
-pub struct Context {
-    pub config: Config,
-    pub data_dir: PathBuf,
-}
-
-impl Context {
-    pub async fn open_store(&self) -> anyhow::Result<Store> {
-        Store::open(self.config.database.url.expose(), &self.data_dir, self.config.database.max_connections)
-            .await
-            .context("opening the store")
-    }
-}
+pub use crate::app::Context;
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
@@ -193,10 +177,10 @@ fn error_chain(error: &anyhow::Error) -> String {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
-    let context = Context { config, data_dir: cli.data_dir };
+    let context = Context::new(config, cli.data_dir);
     match cli.command {
         Command::Migrate => {
-            let store = context.open_store().await?;
+            let store = context.open_store().await.context("opening the store")?;
             println!("database ready at {}", store.location());
             Ok(ExitCode::SUCCESS)
         }

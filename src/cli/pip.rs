@@ -4,15 +4,15 @@
 
 use super::comp::{find_person, today_or};
 use super::Context;
-use crate::comp::won_deals;
-use crate::features::{RiskReport, Scorecard};
-use crate::spm::history::{first_seen, months_between, quarters_before, results_by_period};
-use crate::spm::pip::{Cause, Verdict};
-use crate::spm::review::PriorNote;
-use crate::spm::{
+use crate::engine::pay::won_deals;
+use crate::engine::performance::history::{first_seen, months_between, quarters_before, results_by_period};
+use crate::engine::performance::pip::{Cause, Verdict};
+use crate::engine::performance::review::PriorNote;
+use crate::engine::performance::{
     achievements, analyse_causes, check_in, draft_coaching_notes, draft_quarterly_review, ground_claims, propose,
 };
-use crate::spm::{CheckIn, ImprovementPlan, PipSettings, ReviewInput};
+use crate::engine::performance::{CheckIn, ImprovementPlan, PipSettings, ReviewInput};
+use crate::engine::risk::{RiskReport, Scorecard};
 use crate::store::StoredImprovementPlan;
 use anyhow::{bail, Context as _};
 use chrono::{NaiveDate, Utc};
@@ -119,8 +119,8 @@ fn render_plan(plan: &ImprovementPlan) -> String {
     let mut out = format!(
         "{} plan {} for {} ({}), {} to {}\n\n{}\nMeasures:\n",
         match plan.kind {
-            crate::spm::pip::PlanKind::RampSupport => "Ramp-support",
-            crate::spm::pip::PlanKind::Improvement => "Improvement",
+            crate::engine::performance::pip::PlanKind::RampSupport => "Ramp-support",
+            crate::engine::performance::pip::PlanKind::Improvement => "Improvement",
         },
         plan.id,
         plan.name,
@@ -185,7 +185,7 @@ async fn create(context: &Context, args: CreateArgs) -> anyhow::Result<ExitCode>
     let plan = propose(card, &team, &causes, as_of, &settings);
     if plan.measures.is_empty() {
         if args.json {
-            print!("{}", crate::features::to_json(&serde_json::json!({ "causes": causes, "plan": null }))?);
+            print!("{}", crate::engine::risk::to_json(&serde_json::json!({ "causes": causes, "plan": null }))?);
         } else {
             print!("{}", render_causes(&causes));
             println!("Every measure a plan would set is already at its target; no plan was created.");
@@ -208,7 +208,7 @@ async fn create(context: &Context, args: CreateArgs) -> anyhow::Result<ExitCode>
         eprintln!("a plan {} already exists; it was left as it was", plan.id);
     }
     if args.json {
-        print!("{}", crate::features::to_json(&plan)?);
+        print!("{}", crate::engine::risk::to_json(&plan)?);
     } else {
         print!("{}", render_plan(&plan));
     }
@@ -247,7 +247,7 @@ async fn show(context: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|(status, plan, checks)| serde_json::json!({ "status": status, "plan": plan, "check_ins": checks }))
             .collect();
-        print!("{}", crate::features::to_json(&values)?);
+        print!("{}", crate::engine::risk::to_json(&values)?);
         return Ok(ExitCode::SUCCESS);
     }
     for (status, plan, checks) in &shown {
@@ -282,7 +282,7 @@ async fn check(context: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     store.close().await;
     if args.json {
-        print!("{}", crate::features::to_json(&check)?);
+        print!("{}", crate::engine::risk::to_json(&check)?);
     } else {
         print!("{}", render_check(&check));
     }
@@ -340,7 +340,10 @@ async fn review(context: &Context, args: ReviewArgs) -> anyhow::Result<ExitCode>
     let drafts = [draft_quarterly_review(&input), draft_coaching_notes(card, &team, &causes, as_of)];
     let issues: Vec<String> = drafts.iter().flat_map(ground_claims).collect();
     if args.json {
-        print!("{}", crate::features::to_json(&serde_json::json!({ "drafts": drafts, "grounding_issues": issues }))?);
+        print!(
+            "{}",
+            crate::engine::risk::to_json(&serde_json::json!({ "drafts": drafts, "grounding_issues": issues }))?
+        );
     } else {
         for draft in &drafts {
             println!("{}", draft.render());

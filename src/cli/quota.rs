@@ -3,10 +3,10 @@
 
 use super::comp::today_or;
 use super::Context;
-use crate::comp::arith::bp_pct;
-use crate::comp::{money_text, won_deals};
 use crate::domain::Period;
-use crate::spm::{suggest_quotas, QuotaMethod};
+use crate::engine::pay::arith::bp_pct;
+use crate::engine::pay::{money_text, won_deals};
+use crate::engine::performance::{suggest_quotas, QuotaMethod};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
@@ -35,7 +35,7 @@ pub struct SuggestArgs {
 
 pub async fn run(context: &Context, command: QuotaCommand) -> anyhow::Result<ExitCode> {
     let QuotaCommand::Suggest(args) = command;
-    let growth_bp = crate::comp::arith::parse_fixed(&args.growth_pct, 2)
+    let growth_bp = crate::engine::pay::arith::parse_fixed(&args.growth_pct, 2)
         .ok_or_else(|| anyhow::anyhow!("--growth-pct {:?} is not a percentage", args.growth_pct))?;
     let store = context.open_store().await?;
     let data = store.load_dataset().await.context("loading the dataset")?;
@@ -46,7 +46,7 @@ pub async fn run(context: &Context, command: QuotaCommand) -> anyhow::Result<Exi
     let won = won_deals(&data, as_of);
     let plan = suggest_quotas(&data, &won, context.config.fiscal_calendar(), currency, args.period, as_of, method);
     if args.json {
-        print!("{}", crate::features::to_json(&plan)?);
+        print!("{}", crate::engine::risk::to_json(&plan)?);
         return Ok(ExitCode::SUCCESS);
     }
     let money = |v: i64| money_text(v, currency);
@@ -72,7 +72,7 @@ pub async fn run(context: &Context, command: QuotaCommand) -> anyhow::Result<Exi
             growth(rep.current_required_growth_bp)
         );
     }
-    let spread = |s: &crate::spm::stats::Spread| {
+    let spread = |s: &crate::engine::performance::stats::Spread| {
         format!(
             "median {}, middle half {} to {} (spread {}), range {} to {}",
             bp_pct(s.median_bp),

@@ -4,9 +4,9 @@
 
 use super::comp::today_or;
 use super::Context;
-use crate::comp::won_deals;
 use crate::domain::Period;
-use crate::spm::recognition_report;
+use crate::engine::pay::won_deals;
+use crate::engine::performance::recognition_report;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::Args;
@@ -49,7 +49,7 @@ pub async fn run(context: &Context, args: RecognitionArgs) -> anyhow::Result<Exi
         args.manager.as_deref(),
     );
     if args.json {
-        print!("{}", crate::features::to_json(&report)?);
+        print!("{}", crate::engine::risk::to_json(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("Recognition for {} (data as of {}, {})", report.period, report.as_of, report.currency);

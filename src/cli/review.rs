@@ -4,8 +4,8 @@
 
 use super::Context;
 use crate::domain::DraftState;
-use crate::review;
 use crate::store::{DraftQuery, DraftRecord};
+use crate::workflow;
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -96,7 +96,7 @@ pub async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<Ex
         }
         ReviewCommand::Show { draft_id, json } => return show(&store, &draft_id, json).await,
         ReviewCommand::Approve { draft_id, reviewer, reason } => {
-            review::approve(&store, config, &draft_id, &reviewer.who, reason.as_deref(), Utc::now()).await?
+            workflow::approve(&store, config, &draft_id, &reviewer.who, reason.as_deref(), Utc::now()).await?
         }
         ReviewCommand::Edit { draft_id, reviewer, reason, file } => {
             let text = match file {
@@ -107,10 +107,10 @@ pub async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<Ex
                     text
                 }
             };
-            review::edit(&store, config, &draft_id, &reviewer.who, &text, &reason, Utc::now()).await?
+            workflow::edit(&store, config, &draft_id, &reviewer.who, &text, &reason, Utc::now()).await?
         }
         ReviewCommand::Reject { draft_id, reviewer, reason } => {
-            review::reject(&store, config, &draft_id, &reviewer.who, &reason, Utc::now()).await?
+            workflow::reject(&store, config, &draft_id, &reviewer.who, &reason, Utc::now()).await?
         }
     };
     println!("{} is now {}", decided.id, decided.state);

@@ -2,8 +2,8 @@
 //! manager's team, as a readable table or JSON; the result is stored as a snapshot run.
 
 use super::Context;
-use crate::features::numbers::{money_text, pct_text};
-use crate::features::{analyse, start_of_day, to_json, DealRisk, Index, RiskReport, Scorecard, TeamRollup};
+use crate::engine::risk::numbers::{money_text, pct_text};
+use crate::engine::risk::{analyse, start_of_day, to_json, DealRisk, Index, RiskReport, Scorecard, TeamRollup};
 use anyhow::{bail, Context as _};
 use chrono::{NaiveDate, Utc};
 use clap::Args;
@@ -143,7 +143,7 @@ fn clip(text: &str, width: usize) -> String {
 /// Deals worst first: highest severity, then the most high flags, then amount.
 fn worst_first<'r>(deals: impl Iterator<Item = &'r DealRisk>) -> Vec<&'r DealRisk> {
     let mut deals: Vec<&DealRisk> = deals.collect();
-    let high = |d: &DealRisk| d.flags.iter().filter(|f| f.severity == crate::features::Severity::High).count();
+    let high = |d: &DealRisk| d.flags.iter().filter(|f| f.severity == crate::engine::risk::Severity::High).count();
     deals.sort_by(|a, b| {
         b.highest_severity
             .cmp(&a.highest_severity)
@@ -163,9 +163,13 @@ fn deal_table(report: &RiskReport, deals: &[&DealRisk], limit: usize) -> String 
         let flags: Vec<String> = deal
             .flags
             .iter()
-            .filter(|f| f.severity >= crate::features::Severity::Warn)
+            .filter(|f| f.severity >= crate::engine::risk::Severity::Warn)
             .map(|f| {
-                format!("{}{}", f.signal.as_str(), if f.severity == crate::features::Severity::High { "!" } else { "" })
+                format!(
+                    "{}{}",
+                    f.signal.as_str(),
+                    if f.severity == crate::engine::risk::Severity::High { "!" } else { "" }
+                )
             })
             .collect();
         out.push_str(&format!(
@@ -198,7 +202,7 @@ fn header(report: &RiskReport) -> String {
 
 fn render_org(report: &RiskReport) -> String {
     let mut out = header(report);
-    let high = report.flagged(crate::features::Severity::High).count();
+    let high = report.flagged(crate::engine::risk::Severity::High).count();
     out.push_str(&format!(
         "{} open deals, {} with a high-severity flag ({} of open amount). \"!\" marks high.\n\n",
         report.deals.len(),

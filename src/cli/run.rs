@@ -3,19 +3,12 @@
 //! with a progress bar on a terminal and plain progress lines otherwise.
 
 use super::Context;
-use crate::agent::AgentSetup;
-use crate::config::Config;
-use crate::deliver::Deliverer;
-use crate::jobs::{start_run, wait_for_run, IsoWeek, Pipeline, RunRequest, RunState, RunStatus, Worker};
-use crate::memory::Memory;
-use crate::store::Store;
-use anyhow::Context as _;
+use crate::app::{runs, Service};
+use crate::jobs::{IsoWeek, RunRequest, RunState, RunStatus};
 use chrono::Utc;
 use clap::Args;
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Args)]
@@ -26,26 +19,6 @@ pub struct RunArgs {
     /// Work the run in this process until it finishes (otherwise `candor serve` works it).
     #[arg(long)]
     pub wait: bool,
-}
-
-/// Everything a worker needs, from the configuration: the agent drafts with the configured
-/// provider (offline by default) and the vector memory (opened once here; without it the
-/// agent drafts as before, and deliveries and snapshots write back to it), and the sync step
-/// pulls every enabled live connector.
-pub async fn pipeline(context: &Context, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
-    pipeline_with(&context.config, &context.data_dir, store).await
-}
-
-/// [`pipeline`] with `config` over `data_dir`.
-pub async fn pipeline_with(config: &Config, data_dir: &Path, store: &Store) -> anyhow::Result<Arc<Pipeline>> {
-    let deliverer = Deliverer::from_config(config, data_dir).context("setting up delivery")?;
-    let memory = Memory::open_for_agent(config, data_dir).await;
-    let drafting =
-        AgentSetup::from_config(config).context("setting up the drafting agent")?.with_memory(memory.clone());
-    let config = Arc::new(config.clone());
-    let pipeline =
-        Pipeline::new(store.clone(), Arc::clone(&config), Arc::new(drafting), Arc::new(deliverer)).with_memory(memory);
-    Ok(Arc::new(crate::connectors::job::with_enabled_sources(pipeline, config)))
 }
 
 fn summary(status: &RunStatus) -> String {
@@ -70,8 +43,8 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
         None => IsoWeek::of(Utc::now().date_naive()),
     };
     let store = context.open_store().await?;
-    crate::review::record_config(&store, &context.config, "cli", Utc::now()).await?;
-    let (run, created) = start_run(&store, &context.config, &RunRequest::manual(week), Utc::now()).await?;
+    crate::workflow::record_config(&store, &context.config, "cli", Utc::now()).await?;
+    let (run, created) = runs::start(&store, &context.config, &RunRequest::manual(week)).await?;
     if created {
         println!("run {} queued (data as of {})", run.id, run.as_of);
     } else {
@@ -81,7 +54,7 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
         println!("`candor serve` works the queue; `candor run --week {week} --wait` works it here");
         return Ok(ExitCode::SUCCESS);
     }
-    let worker = Worker::new(pipeline(context, &store).await?).spawn();
+    let service = Service::with_store(context, store).await?;
     let started = Instant::now();
     let status = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(1);
@@ -89,7 +62,7 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
             indicatif::ProgressStyle::with_template("{spinner} [{bar:40}] {pos}/{len} jobs  {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        let status = wait_for_run(&store, &run.id, Duration::from_millis(200), |s| {
+        let status = runs::work_here(&service, &run.id, Duration::from_millis(200), |s| {
             bar.set_length(s.jobs_total.max(1) as u64);
             bar.set_position(s.jobs_finished as u64);
             bar.set_message(format!("{} drafted, {} delivered", s.drafted, s.delivered));
@@ -99,7 +72,7 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
         status
     } else {
         let mut last_line = Instant::now() - Duration::from_secs(10);
-        wait_for_run(&store, &run.id, Duration::from_millis(200), |s| {
+        runs::work_here(&service, &run.id, Duration::from_millis(200), |s| {
             if last_line.elapsed() >= Duration::from_secs(1) || s.state.is_finished() {
                 println!("{}", summary(s));
                 last_line = Instant::now();
@@ -107,7 +80,6 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
         })
         .await
     };
-    worker.stop(Duration::from_secs(10)).await;
     let status = status?;
     println!("{} ({:.1}s)", summary(&status), started.elapsed().as_secs_f64());
     for failure in &status.failures {

@@ -3,7 +3,7 @@
 //! rejected records with their reasons, notes and API calls.
 
 use super::Context;
-use crate::connectors::{sync_source, Progress, SourceKind, SyncOptions, SyncReport};
+use crate::sources::connectors::{sync_source, Progress, SourceKind, SyncOptions, SyncReport};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};

@@ -1,6 +1,6 @@
 //! `candor tools export|check`: the agent tools' JSON Schemas, generated from the Rust types.
 
-use crate::agent::tools::export;
+use crate::coaching::tools::export;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ pub mod money;
 pub mod org;
 pub mod period;
 pub mod quota;
+pub mod truth;
 pub mod week;
 
 pub use account::{normalise_domain, Account, Contact, Seniority};

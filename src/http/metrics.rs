@@ -15,16 +15,14 @@ fn family(text: &mut String, name: &str, kind: &str, help: &str) {
 
 async fn render(state: &AppState) -> Result<String, crate::store::StoreError> {
     let mut text = String::new();
-    if let Some(runs) = &state.runs {
-        family(&mut text, "candor_runs", "gauge", "Weekly runs by state (the latest 1000).");
-        let mut by_state: BTreeMap<String, u64> = BTreeMap::new();
-        match runs.list(1_000).await {
-            Ok(list) => list.into_iter().for_each(|run| *by_state.entry(run.state).or_default() += 1),
-            Err(error) => tracing::warn!(%error, "metrics: cannot list runs"),
-        }
-        for (run_state, count) in by_state {
-            let _ = writeln!(text, "candor_runs{{state=\"{run_state}\"}} {count}");
-        }
+    family(&mut text, "candor_runs", "gauge", "Weekly runs by state (the latest 1000).");
+    let mut by_state: BTreeMap<&'static str, u64> = BTreeMap::new();
+    match crate::app::runs::list(&state.store, 1_000).await {
+        Ok(list) => list.into_iter().for_each(|run| *by_state.entry(run.state.as_str()).or_default() += 1),
+        Err(error) => tracing::warn!(%error, "metrics: cannot list runs"),
+    }
+    for (run_state, count) in by_state {
+        let _ = writeln!(text, "candor_runs{{state=\"{run_state}\"}} {count}");
     }
     let outcomes = state.store.draft_outcome_totals().await?;
     family(&mut text, "candor_drafts", "counter", "Drafts by kind and outcome (validated, repaired, fallback).");

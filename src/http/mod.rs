@@ -1,8 +1,9 @@
 //! The HTTP listener: the JSON API under `/api/v1`, the server-rendered web app, health and
 //! readiness, Prometheus metrics, the OpenAPI document, and — when HubSpot is enabled — its
-//! webhook receiver at [`HUBSPOT_WEBHOOK_PATH`]. [`app`] builds the whole router; [`serve`]
-//! binds it (port 0 picks a free port, for tests) and hands back the address it got.
-//! `IntoResponse` for errors lives here and nowhere else.
+//! webhook receiver at [`HUBSPOT_WEBHOOK_PATH`]. [`Application::build`] starts the whole
+//! service on a listener and hands back the address it got (port 0 picks a free port, which is
+//! how the tests start it); [`app`] is the router alone. `IntoResponse` for errors lives here
+//! and nowhere else.
 
 pub mod api;
 pub mod auth;
@@ -11,12 +12,15 @@ pub mod extract;
 mod layers;
 mod metrics;
 pub mod openapi;
+mod startup;
 pub mod web;
 
+pub use startup::{Application, ServeOptions, StartError};
+
+use crate::coaching::memory::{Memory, VectorStore};
 use crate::config::Config;
-use crate::connectors::{hubspot, ConnectorError};
+use crate::sources::connectors::{hubspot, ConnectorError};
 use crate::store::Store;
-use api::runs::RunControl;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -24,9 +28,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::watch;
@@ -42,12 +44,6 @@ pub enum HttpError {
     Webhook(#[from] ConnectorError),
 }
 
-/// A dependency `/readyz` checks (the vector store, say), named in its answer.
-pub trait Probe: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
-}
-
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -55,9 +51,8 @@ pub struct AppState {
     pub started: Arc<Instant>,
     pub directory: Arc<auth::Directory>,
     pub limiter: Arc<auth::limit::AttemptLimiter>,
-    /// The job queue, when this process can start runs.
-    pub runs: Option<Arc<dyn RunControl>>,
-    pub probes: Arc<Vec<Arc<dyn Probe>>>,
+    /// The vector memory, which `/readyz` checks when this process has one.
+    pub memory: Option<Arc<Memory>>,
     pub http_metrics: Arc<layers::HttpMetrics>,
 }
 
@@ -69,22 +64,16 @@ impl AppState {
             config,
             started: Arc::new(Instant::now()),
             directory: Arc::new(auth::Directory::new()),
-            runs: None,
-            probes: Arc::new(Vec::new()),
+            memory: None,
             http_metrics: Arc::new(layers::HttpMetrics::default()),
         }
     }
 
-    pub fn with_runs(mut self, runs: Arc<dyn RunControl>) -> AppState {
-        self.runs = Some(runs);
-        self
-    }
-
-    pub fn with_probe(mut self, probe: Arc<dyn Probe>) -> AppState {
-        let mut probes = self.probes.as_ref().clone();
-        probes.push(probe);
-        self.probes = Arc::new(probes);
-        self
+    /// The state of the service `service` built: its store, configuration and memory.
+    pub fn of(service: &crate::app::Service) -> AppState {
+        let mut state = AppState::new(service.store.clone(), Arc::new(service.config().clone()));
+        state.memory = service.memory.clone();
+        state
     }
 }
 
@@ -150,13 +139,13 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
     ok &= database.is_ok();
     checks.insert("database".to_owned(), if database.is_ok() { "ok" } else { "unavailable" }.to_owned());
-    for probe in state.probes.iter() {
-        let result = probe.check().await;
+    if let Some(memory) = &state.memory {
+        let result = memory.store().layout(crate::coaching::memory::collections::PLAYBOOK.name).await;
         if let Err(error) = &result {
-            tracing::error!(check = probe.name(), %error, "readiness: dependency unavailable");
+            tracing::error!(check = "vector_store", %error, "readiness: dependency unavailable");
         }
         ok &= result.is_ok();
-        checks.insert(probe.name().to_owned(), if result.is_ok() { "ok" } else { "unavailable" }.to_owned());
+        checks.insert("vector_store".to_owned(), if result.is_ok() { "ok" } else { "unavailable" }.to_owned());
     }
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = Readiness { status: if ok { "ok" } else { "unavailable" }.to_owned(), checks };

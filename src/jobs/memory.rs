@@ -7,13 +7,13 @@
 
 use super::pipeline::Pipeline;
 use super::JobError;
-use crate::agent::{Draft, OrgSnapshot};
-use crate::features::Index;
-use crate::memory::coaching::{self, DeliveredDraft};
-use crate::memory::collections::COACHING;
-use crate::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
-use crate::memory::store::Condition;
-use crate::memory::{Access, Filter, Memory, ScopedFilter, VectorStore};
+use crate::coaching::memory::advice::{self, DeliveredDraft};
+use crate::coaching::memory::collections::COACHING;
+use crate::coaching::memory::deals::{self, RUN_SAMPLES, RUN_STEP_DAYS};
+use crate::coaching::memory::store::Condition;
+use crate::coaching::memory::{Access, Filter, Memory, ScopedFilter, VectorStore};
+use crate::coaching::{Draft, OrgSnapshot};
+use crate::engine::risk::Index;
 use crate::store::ClaimedJob;
 use crate::store::DraftRecord;
 use chrono::{DateTime, Utc};
@@ -61,13 +61,13 @@ impl Pipeline {
         let snapshot = self.snapshots.get(&self.store, &self.config, as_of).await.map_err(|e| e.to_string())?;
         let states = snapshot.deal_states();
         let delivered = DeliveredDraft::from_draft(&draft.id, &draft.recipient_id, as_of.date_naive(), &typed, states);
-        coaching::index_delivered(memory, &delivered).await.map(Some).map_err(|e| e.to_string())
+        advice::index_delivered(memory, &delivered).await.map(Some).map_err(|e| e.to_string())
     }
 
     /// Attaches what happened to the coached deals as of `snapshot`; logs and returns on failure.
     pub(super) async fn attach_outcomes(&self, snapshot: &OrgSnapshot) {
         let Some(memory) = self.memory.as_deref() else { return };
-        match coaching::attach_outcomes(memory, snapshot.deal_states(), snapshot.as_of.date_naive()).await {
+        match advice::attach_outcomes(memory, snapshot.deal_states(), snapshot.as_of.date_naive()).await {
             Ok(updated) => tracing::debug!(updated, "coaching outcomes attached"),
             Err(error) => tracing::warn!(%error, "coaching outcomes not attached"),
         }

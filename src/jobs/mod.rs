@@ -9,20 +9,21 @@
 //! again, never that it half-ran, and nothing is drafted, spent or sent twice because each
 //! draft and delivery is unique by key.
 
-pub mod bench;
 mod faults;
 mod memory;
 mod pipeline;
 mod progress;
 mod queue;
 mod scheduler;
+mod sources;
 mod steps;
 
 pub use crate::domain::IsoWeek;
 pub use pipeline::{start_run, Pipeline, RunRequest, Selection, SyncSource};
 pub use progress::{run_status, run_statuses, wait_for_run, RunState, RunStatus};
-pub use queue::{backoff, Worker, WorkerHandle};
+pub use queue::{backoff, Worker, WorkerHandle, WorkerWaker};
 pub use scheduler::{due_slots, DueSlot, Scheduler};
+pub use sources::{with_enabled_sources, ConnectorJob};
 
 use std::time::Duration;
 
@@ -57,9 +58,9 @@ impl From<sqlx::Error> for JobError {
     }
 }
 
-impl From<crate::agent::AgentError> for JobError {
-    fn from(error: crate::agent::AgentError) -> Self {
-        use crate::agent::AgentError;
+impl From<crate::coaching::AgentError> for JobError {
+    fn from(error: crate::coaching::AgentError) -> Self {
+        use crate::coaching::AgentError;
         match error {
             // The store was busy or a blocking task did not come back: worth another attempt.
             AgentError::Store(e) => JobError::Transient(format!("store: {e}")),
@@ -69,10 +70,10 @@ impl From<crate::agent::AgentError> for JobError {
     }
 }
 
-impl From<crate::review::ReviewError> for JobError {
-    fn from(error: crate::review::ReviewError) -> Self {
+impl From<crate::workflow::ReviewError> for JobError {
+    fn from(error: crate::workflow::ReviewError) -> Self {
         match error {
-            crate::review::ReviewError::Store(e) => e.into(),
+            crate::workflow::ReviewError::Store(e) => e.into(),
             other => JobError::Fatal(other.to_string()),
         }
     }

@@ -6,12 +6,12 @@
 //! on-demand run and a scheduled one) draft each person once.
 
 use super::JobError;
-use crate::agent::{AgentSetup, SnapshotCache};
+use crate::coaching::memory::Memory;
+use crate::coaching::{AgentSetup, SnapshotCache};
 use crate::config::Config;
-use crate::deliver::Deliverer;
 use crate::domain::{DraftKind, IsoWeek};
-use crate::memory::Memory;
 use crate::store::{instant, report_hash, ClaimedJob, JobOutcome, NewJob, RunRecord, Store, StoreError};
+use crate::workflow::deliver::Deliverer;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

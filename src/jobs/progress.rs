@@ -7,7 +7,7 @@ use crate::domain::DraftState;
 use crate::store::{RunRecord, Store, StoreError};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     Queued,
@@ -31,7 +31,8 @@ impl RunState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Where a run stands: what the CLI prints and the API returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RunStatus {
     pub id: String,
     pub week: String,

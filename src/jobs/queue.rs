@@ -56,6 +56,21 @@ impl WorkerHandle {
     pub fn wake(&self) {
         self.worker.wake.notify_one();
     }
+
+    /// What nudges this worker from another task (a scheduler that just started a run).
+    pub fn waker(&self) -> WorkerWaker {
+        WorkerWaker(self.worker.clone())
+    }
+}
+
+/// Nudges a running worker to look for work now.
+#[derive(Clone)]
+pub struct WorkerWaker(Arc<Worker>);
+
+impl WorkerWaker {
+    pub fn wake(&self) {
+        self.0.wake.notify_one();
+    }
 }
 
 impl Worker {

@@ -1,15 +1,15 @@
 //! The two steps that reach outside the database: drafting a recipient's message (through the
-//! [`super::Drafter`]) and delivering an approved one (through the [`crate::deliver::Deliverer`]).
+//! [`super::Drafter`]) and delivering an approved one (through the [`crate::workflow::deliver::Deliverer`]).
 //! Each does its outside work first, then commits the result, the review or delivery state, the
 //! audit entry and the job's completion in one transaction, only while it still holds the lease.
 
 use super::faults::{reached, HoldPoint};
 use super::pipeline::{Pipeline, StepPayload};
 use super::JobError;
-use crate::deliver::{DeliverError, OutgoingMessage};
 use crate::domain::{draft_id, IsoWeek};
-use crate::review::{self, NewDraft};
 use crate::store::{ClaimedJob, JobOutcome};
+use crate::workflow::deliver::{DeliverError, OutgoingMessage};
+use crate::workflow::{self, NewDraft};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{Any, Transaction};
@@ -49,7 +49,7 @@ impl Pipeline {
                 recipient: &recipient,
                 outcome: &outcome,
             };
-            review::record_draft_in(&self.store, &mut tx, &self.config, &new_draft, now).await?;
+            workflow::record_draft_in(&self.store, &mut tx, &self.config, &new_draft, now).await?;
         }
         Self::commit_if_held(tx, held).await?;
         reached(HoldPoint::DraftCommitted).await;
@@ -132,13 +132,13 @@ impl Pipeline {
                     now,
                 )
                 .await?;
-            review::settle_delivery_in(&self.store, &mut tx, draft_id, now).await?;
+            workflow::settle_delivery_in(&self.store, &mut tx, draft_id, now).await?;
             let detail = json!({
                 "channel": channel,
                 "target": delivery.map(|d| d.target).unwrap_or_default(),
                 "attempts": job.attempt,
                 "reference": receipt.reference,
-                "body_sha256": review::sha256_hex(&draft.body),
+                "body_sha256": workflow::sha256_hex(&draft.body),
             });
             self.store
                 .append_audit_in(&mut tx, &format!("delivery:{channel}"), "delivery.sent", draft_id, &detail, now)
@@ -161,7 +161,7 @@ impl Pipeline {
     ) -> Result<(), JobError> {
         let Some((draft_id, channel)) = job.scope.rsplit_once(':') else { return Ok(()) };
         self.store.update_delivery_in(tx, draft_id, channel, "failed", job.attempt, None, Some(reason), now).await?;
-        review::settle_delivery_in(&self.store, tx, draft_id, now).await?;
+        workflow::settle_delivery_in(&self.store, tx, draft_id, now).await?;
         let detail = json!({ "channel": channel, "attempts": job.attempt, "error": reason });
         self.store
             .append_audit_in(tx, &format!("delivery:{channel}"), "delivery.failed", draft_id, &detail, now)

@@ -4,7 +4,7 @@
 
 use super::codec::{corrupt, parse_date};
 use super::{Store, StoreError};
-use crate::comp::{ComplianceEvent, ComplianceEventKind};
+use crate::engine::pay::{ComplianceEvent, ComplianceEventKind};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 

@@ -12,8 +12,8 @@ use super::{Backend, Store, StoreError};
 use crate::domain::{
     ActivityId, ActivityKind, DealField, DealHistory, DealId, Direction, HistoryId, ParticipantRole, SourceName,
 };
-use crate::features::input::{takes_part, ActivityRow, ActivityTable, HistoryEntry, HistoryTable, Positions};
-use crate::features::EngineData;
+use crate::engine::risk::input::{takes_part, ActivityRow, ActivityTable, HistoryEntry, HistoryTable, Positions};
+use crate::engine::risk::EngineData;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 use serde::Deserialize;

@@ -30,7 +30,7 @@ pub use jobs::{instant, ClaimedJob, JobOutcome, JobRecord, JobTally, NewJob, Run
 pub use snapshots::{report_hash, SimTruth, SnapshotCounts, StoredFlag, StoredSnapshot};
 pub use stats::{JobSpan, StageTotal, Stats};
 pub use sync::{SyncedKind, WebhookEventRecord};
-pub use write::WriteCounts;
+pub use write::{Synthetic, WriteCounts};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolOptions;

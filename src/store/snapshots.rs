@@ -4,9 +4,9 @@
 use super::bulk::{Upsert, Value};
 use super::codec::{corrupt, date, json, parse_date, parse_enum, parse_json, parse_timestamp, timestamp};
 use super::{Store, StoreError};
+use crate::domain::truth::{DealTruth, TrueOutcome};
 use crate::domain::DealId;
-use crate::features::{to_json_sha256, DealRisk, RiskReport};
-use crate::sim::{DealTruth, SimParams, TrueOutcome};
+use crate::engine::risk::{to_json_sha256, DealRisk, RiskReport};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -48,7 +48,8 @@ pub struct StoredFlag {
 /// The synthetic organisation's hidden outcomes, as stored beside its observable data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimTruth {
-    pub params: Option<SimParams>,
+    /// The synthetic organisation's "today": its observable data stops there.
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
     pub deals: Vec<DealTruth>,
     pub conduct_reps: Vec<(String, String)>,
 }
@@ -344,12 +345,20 @@ impl Store {
         if deals.is_empty() && meta.is_empty() {
             return Ok(None);
         }
-        let params = meta.get("params").map(|p| parse_json("sim_meta", "params", "meta_value", p)).transpose()?;
+        // Stored before `as_of` had a row of its own, it sits in the generator's parameters.
+        let as_of = match meta.get("as_of") {
+            Some(text) => Some(parse_json("sim_meta", "as_of", "meta_value", text)?),
+            None => meta
+                .get("params")
+                .map(|p| parse_json::<serde_json::Value>("sim_meta", "params", "meta_value", p))
+                .transpose()?
+                .and_then(|params| serde_json::from_value(params.get("as_of")?.clone()).ok()),
+        };
         let conduct_reps = meta
             .get("conduct_reps")
             .map(|c| parse_json("sim_meta", "conduct_reps", "meta_value", c))
             .transpose()?
             .unwrap_or_default();
-        Ok(Some(SimTruth { params, deals, conduct_reps }))
+        Ok(Some(SimTruth { as_of, deals, conduct_reps }))
     }
 }

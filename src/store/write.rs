@@ -4,8 +4,9 @@
 use super::bulk::{Upsert, Value};
 use super::codec::{date, json, timestamp};
 use super::{Store, StoreError};
+use crate::domain::truth::GroundTruth;
 use crate::domain::{Dataset, RevenueType};
-use crate::sim::SimOrg;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -46,9 +47,9 @@ impl Store {
     }
 
     /// Upserts a synthetic organisation and its ground truth in one transaction.
-    pub async fn save_sim(&self, org: &SimOrg) -> Result<WriteCounts, StoreError> {
+    pub async fn save_sim<'a>(&self, org: impl Into<Synthetic<'a>>) -> Result<WriteCounts, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let counts = self.write_sim(&mut tx, org).await?;
+        let counts = self.write_sim(&mut tx, &org.into()).await?;
         tx.commit().await?;
         Ok(counts)
     }
@@ -56,9 +57,9 @@ impl Store {
     async fn write_sim(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        org: &SimOrg,
+        org: &Synthetic<'_>,
     ) -> Result<WriteCounts, StoreError> {
-        let mut counts = self.write_dataset(tx, &org.dataset).await?;
+        let mut counts = self.write_dataset(tx, org.dataset).await?;
         let truth_rows = org
             .truth
             .deals
@@ -84,7 +85,11 @@ impl Store {
         .run(tx, self.backend, &last_per_key(truth_rows))
         .await?;
         counts.0.insert("sim_truth", written);
-        let meta = [("params", json(&org.params)), ("conduct_reps", json(&org.truth.conduct_reps))];
+        let meta = [
+            ("params", json(&org.params)),
+            ("as_of", json(&org.as_of)),
+            ("conduct_reps", json(&org.truth.conduct_reps)),
+        ];
         let meta_rows: Vec<Vec<Value>> =
             meta.iter().map(|(k, v)| vec![Value::from(*k), Value::from(v.clone())]).collect();
         Upsert { table: "sim_meta", columns: &["meta_key", "meta_value"], key: &["meta_key"] }
@@ -449,7 +454,8 @@ impl Store {
 impl Store {
     /// Replaces any previous synthetic organisation with `org`, in one transaction, leaving
     /// imported data alone.
-    pub async fn replace_sim(&self, org: &SimOrg) -> Result<WriteCounts, StoreError> {
+    pub async fn replace_sim<'a>(&self, org: impl Into<Synthetic<'a>>) -> Result<WriteCounts, StoreError> {
+        let org = org.into();
         let source = "sim";
         let mut tx = self.pool.begin().await?;
         let deletes = [
@@ -469,8 +475,18 @@ impl Store {
         }
         sqlx::query("DELETE FROM sim_truth").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM sim_meta").execute(&mut *tx).await?;
-        let counts = self.write_sim(&mut tx, org).await?;
+        let counts = self.write_sim(&mut tx, &org).await?;
         tx.commit().await?;
         Ok(counts)
     }
+}
+
+/// A synthetic organisation as stored: its observable data, its hidden outcomes apart from
+/// them, its "today" and the generator's parameters (kept as JSON, for the record).
+#[derive(Debug, Clone)]
+pub struct Synthetic<'a> {
+    pub dataset: &'a crate::domain::Dataset,
+    pub truth: &'a GroundTruth,
+    pub as_of: DateTime<Utc>,
+    pub params: serde_json::Value,
 }

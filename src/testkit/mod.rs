@@ -1,4 +1,9 @@
 //! What tests, benchmarks, evals and the demo use to exercise the product, none of which the
-//! service needs: graded eval suites over synthetic organisations.
+//! service needs: the seeded synthetic organisation with hidden ground truth ([`sim`]), loopback
+//! stand-ins for the vendors' APIs built from their documented payloads ([`vendors`]), and
+//! graded eval suites ([`eval`]).
 
+pub mod bench;
 pub mod eval;
+pub mod sim;
+pub mod vendors;

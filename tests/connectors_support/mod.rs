@@ -4,8 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use candor::config::Config;
-use candor::connectors::{sync_source, ConnectorError, SourceKind, SyncOptions, SyncReport};
 use candor::domain::Dataset;
+use candor::sources::connectors::{sync_source, ConnectorError, SourceKind, SyncOptions, SyncReport};
 use candor::store::Store;
 use std::path::PathBuf;
 
@@ -23,7 +23,7 @@ pub async fn store() -> TestStore {
 /// Defaults with fast retries and open rate limits.
 pub fn config() -> Config {
     let mut config = Config::default();
-    candor::connectors::mock::setup::fast_policy(&mut config);
+    candor::testkit::vendors::setup::fast_policy(&mut config);
     config
 }
 

@@ -4,7 +4,7 @@
 
 use candor::config::Config;
 use candor::domain::*;
-use candor::features::Settings;
+use candor::engine::risk::Settings;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 pub fn ts(text: &str) -> DateTime<Utc> {

@@ -1,18 +1,20 @@
 //! A served organisation for the HTTP tests: a small synthetic firm (one leader, two managers,
 //! six reps) on SQLite, one weekly run worked to its end with rep nudges waiting for the rep's
-//! manager, a user and a token per role, and the real router listening on 127.0.0.1:0.
+//! manager, a user and a token per role, and Candor started as `candor serve` starts it
+//! ([`spawn_app`]: the same composition root, listening on 127.0.0.1:0).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../pipeline_support/mod.rs"]
 mod pipeline_support;
 
+use candor::app::Context;
 use candor::config::Config;
 use candor::domain::{Person, Role};
 use candor::http::auth::{create_token, create_user, AccessRole, NewUser};
-use candor::http::{AppState, Server};
+use candor::http::{AppState, Application, ServeOptions};
 use candor::jobs::{start_run, IsoWeek, RunRequest, RunState};
-use candor::sim::{self, SimParams};
 use candor::store::{DraftQuery, Store};
+use candor::testkit::sim::{self, SimParams};
 use chrono::{NaiveDate, Utc};
 use std::collections::BTreeMap;
 
@@ -20,10 +22,9 @@ pub const WEEK: &str = "2026-W47";
 pub const PASSWORD: &str = "a long enough password";
 
 pub struct Fixture {
-    pub dir: tempfile::TempDir,
     pub store: Store,
     pub state: AppState,
-    pub server: Server,
+    pub app: Application,
     pub base: String,
     pub client: reqwest::Client,
     /// Person ids by role in the story: rep_a reports to manager_a, rep_b to manager_b.
@@ -35,6 +36,8 @@ pub struct Fixture {
     /// Sign-in names and tokens: rep_a, rep_b, manager_a, manager_b, leader, compliance, admin.
     pub users: BTreeMap<&'static str, String>,
     pub tokens: BTreeMap<&'static str, String>,
+    /// Last, so it outlives everything that writes under it (the vector memory flushes on drop).
+    pub dir: tempfile::TempDir,
 }
 
 fn config() -> Config {
@@ -56,16 +59,8 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let config = config();
         let store = Store::open("", dir.path(), 8).await.unwrap();
-        let params = SimParams {
-            seed: 42,
-            leaders: 1,
-            managers: 2,
-            reps: 6,
-            months_of_history: 12,
-            as_of: NaiveDate::from_ymd_opt(2026, 11, 16).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc(),
-            org_domain: "northbridge-fs.example".into(),
-            fiscal_year_start_month: 1,
-        };
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        let params = SimParams::small(42, 2, 6, as_of);
         store.replace_sim(&sim::generate(&params)).await.unwrap();
         let week: IsoWeek = WEEK.parse().unwrap();
         let (run, _) = start_run(&store, &config, &RunRequest::manual(week), Utc::now()).await.unwrap();
@@ -107,14 +102,13 @@ impl Fixture {
             users.insert(key, id);
             tokens.insert(key, token);
         }
-        let state = candor::cli::service::app_state(&store, &config, None);
-        let server = candor::http::serve("127.0.0.1:0", candor::http::app(state.clone()).unwrap()).await.unwrap();
-        let base = format!("http://{}", server.address);
+        let app = spawn_app(&Context::new(config, dir.path().to_path_buf())).await;
+        let state = AppState::of(app.service());
+        let base = format!("http://{}", app.address());
         Fixture {
-            dir,
             store,
             state,
-            server,
+            app,
             base,
             client: reqwest::Client::new(),
             leader,
@@ -124,6 +118,7 @@ impl Fixture {
             rep_b,
             users,
             tokens,
+            dir,
         }
     }
 
@@ -167,9 +162,15 @@ impl Fixture {
     }
 
     pub async fn stop(self) {
-        self.server.stop().await;
+        self.app.stop().await;
         self.store.close().await;
     }
+}
+
+/// Candor as `candor serve` starts it, on a free port of 127.0.0.1, without the scheduler.
+pub async fn spawn_app(context: &Context) -> Application {
+    let options = ServeOptions { bind: "127.0.0.1:0".to_owned(), scheduler: false };
+    Application::build(context, &options).await.unwrap()
 }
 
 /// Percent-encodes a path segment (ids carry ':' and '@').

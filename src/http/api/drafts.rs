@@ -8,10 +8,10 @@ use super::super::error::ApiError;
 use super::super::extract::{csrf_header, Body, Id, Params};
 use super::super::AppState;
 use super::insight::{flag_summaries, FlagSummary};
-use crate::agent::Draft;
+use crate::coaching::Draft;
 use crate::domain::{DraftKind, DraftState};
-use crate::review::{self, ReviewError};
 use crate::store::{DeliveryRecord, DraftQuery, DraftRecord, FeedbackRecord, ReviewEdit};
+use crate::workflow::{self, ReviewError};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
@@ -165,7 +165,7 @@ fn summary(record: &DraftRecord) -> DraftSummary {
 /// Whether the caller could decide on `record` now under its policy.
 async fn reviewable(state: &AppState, caller: &Principal, record: &DraftRecord) -> bool {
     record.state == DraftState::Drafted
-        && review::may_review(&state.store, &state.config, record, caller.reviewer()).await.unwrap_or(false)
+        && workflow::may_review(&state.store, &state.config, record, caller.reviewer()).await.unwrap_or(false)
 }
 
 /// The drafts visible to `caller` that match `filter`, newest first.
@@ -253,7 +253,7 @@ pub async fn detail(state: &AppState, record: DraftRecord) -> Result<DraftDetail
     let feedback = state.store.feedback(&record.id).await?;
     Ok(DraftDetail {
         summary: summary(&record),
-        provenance: review::provenance_summary(&record),
+        provenance: workflow::provenance_summary(&record),
         body: record.body,
         drafted_body: record.drafted_body,
         decision_reason: record.decision_reason,
@@ -324,9 +324,9 @@ pub async fn decide(
     visible_draft(state, caller, id).await?;
     let (store, config, reviewer, now) = (&state.store, state.config.as_ref(), caller.reviewer(), Utc::now());
     let result = match decision {
-        Decision::Approve { reason } => review::approve(store, config, id, reviewer, reason.as_deref(), now).await,
-        Decision::Edit { body, reason } => review::edit(store, config, id, reviewer, &body, &reason, now).await,
-        Decision::Reject { reason } => review::reject(store, config, id, reviewer, &reason, now).await,
+        Decision::Approve { reason } => workflow::approve(store, config, id, reviewer, reason.as_deref(), now).await,
+        Decision::Edit { body, reason } => workflow::edit(store, config, id, reviewer, &body, &reason, now).await,
+        Decision::Reject { reason } => workflow::reject(store, config, id, reviewer, &reason, now).await,
     };
     result.map_err(review_error)
 }

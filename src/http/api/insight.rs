@@ -95,7 +95,7 @@ pub struct DealList {
 pub struct DealDetail {
     pub snapshot: SnapshotRef,
     /// The engine's record: probabilities, their explanation, and every flag with its evidence.
-    #[schemars(with = "crate::features::DealRisk")]
+    #[schemars(with = "crate::engine::risk::DealRisk")]
     pub deal: serde_json::Value,
     /// The activities the flags cite, then the latest others, newest first.
     pub activities: Vec<ActivityLine>,
@@ -206,14 +206,14 @@ pub async fn deal(State(state): State<AppState>, caller: Principal, Id(id): Id) 
 pub struct ScorecardList {
     pub snapshot: Option<SnapshotRef>,
     /// The engine's scorecards, each number with how it was computed.
-    #[schemars(with = "Vec<crate::features::Scorecard>")]
+    #[schemars(with = "Vec<crate::engine::risk::Scorecard>")]
     pub reps: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ScorecardDetail {
     pub snapshot: SnapshotRef,
-    #[schemars(with = "crate::features::Scorecard")]
+    #[schemars(with = "crate::engine::risk::Scorecard")]
     pub scorecard: serde_json::Value,
 }
 
@@ -254,14 +254,14 @@ pub async fn rep(
 pub struct RollupList {
     pub snapshot: Option<SnapshotRef>,
     /// Reps ranked by their need for the manager this week, with the reasons and deals.
-    #[schemars(with = "Vec<crate::features::TeamRollup>")]
+    #[schemars(with = "Vec<crate::engine::risk::TeamRollup>")]
     pub teams: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct RollupDetail {
     pub snapshot: SnapshotRef,
-    #[schemars(with = "crate::features::TeamRollup")]
+    #[schemars(with = "crate::engine::risk::TeamRollup")]
     pub team: serde_json::Value,
 }
 
@@ -311,10 +311,10 @@ pub struct ForecastView {
     /// parts (exposures, pipeline by stage) only the team's, and no account breakdown.
     pub scope: String,
     /// P10/P50/P90 against target and commit, downside by account and segment, exposures.
-    #[schemars(with = "crate::features::ForecastRisk")]
+    #[schemars(with = "crate::engine::risk::ForecastRisk")]
     pub forecast: serde_json::Value,
     /// How the win probabilities were fitted and how well.
-    #[schemars(with = "crate::features::ModelSummary")]
+    #[schemars(with = "crate::engine::risk::ModelSummary")]
     pub model: serde_json::Value,
     /// Open pipeline in scope by stage, in the reporting currency.
     pub pipeline_by_stage: Vec<StageTotal>,

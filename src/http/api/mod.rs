@@ -137,7 +137,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         tag: "runs",
-        response: schema::<runs::RunView>,
+        response: schema::<crate::jobs::RunStatus>,
         ..op("get", "/api/v1/runs/{id}", "getRun", "One run's progress")
     },
     Operation {

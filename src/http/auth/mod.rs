@@ -14,7 +14,7 @@ pub use session::{clear_session_cookie, session_cookie, sign_in, sign_out, SESSI
 
 use super::error::ApiError;
 use super::AppState;
-use crate::agent::Scope;
+use crate::coaching::Scope;
 use crate::domain::{Hierarchy, Person, PersonId, Role};
 use crate::store::{Store, StoreError, UserRecord};
 use axum::extract::{ConnectInfo, FromRequestParts};

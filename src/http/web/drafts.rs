@@ -12,8 +12,8 @@ use crate::http::api::insight::deal_summary;
 use crate::http::auth::{AccessRole, Principal};
 use crate::http::error::ApiError;
 use crate::http::AppState;
-use crate::review;
 use crate::store::DraftRecord;
+use crate::workflow;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -155,7 +155,7 @@ pub struct DoneQuery {
 async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Option<&str>) -> PageResult {
     let record = api::visible_draft(state, viewer, id).await?;
     let may_decide = record.state == DraftState::Drafted
-        && review::may_review(&state.store, &state.config, &record, viewer.reviewer()).await.unwrap_or(false);
+        && workflow::may_review(&state.store, &state.config, &record, viewer.reviewer()).await.unwrap_or(false);
     let run_id = record.run_id.clone();
     let detail = api::detail(state, record).await?;
     let deal_ids: Vec<String> = detail.cited_deals.iter().map(|c| c.deal_id.clone()).collect();

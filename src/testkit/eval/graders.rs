@@ -3,10 +3,10 @@
 //! coverage and precision are scored against the simulation's hidden outcomes.
 
 use super::PLANTED_INSTRUCTION;
-use crate::agent::drafts::Draft;
-use crate::agent::snapshot::Snapshot;
-use crate::agent::validator::numbers::fixed_regex;
-use crate::agent::validator::{Directory, Facts, FindingCategory, Validator};
+use crate::coaching::drafts::Draft;
+use crate::coaching::snapshot::Snapshot;
+use crate::coaching::validator::numbers::fixed_regex;
+use crate::coaching::validator::{Directory, Facts, FindingCategory, Validator};
 use crate::domain::{DraftKind, DraftStatus};
 use crate::store::DraftRecord;
 use regex::Regex;

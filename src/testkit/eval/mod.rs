@@ -10,14 +10,14 @@ mod report;
 pub use graders::{grade, Grade, Graded};
 pub use report::{ProviderFigures, SuiteReport};
 
-use crate::agent::{AgentError, AgentSetup, Draft, OrgSnapshot, Provider};
+use crate::coaching::{AgentError, AgentSetup, Draft, OrgSnapshot, Provider};
 use crate::config::Config;
-use crate::deliver::Deliverer;
 use crate::domain::{Dataset, IsoWeek};
-use crate::features::start_of_day;
+use crate::engine::risk::start_of_day;
 use crate::jobs::{start_run, wait_for_run, Pipeline, RunRequest, RunState, Selection, Worker};
-use crate::sim::{self, SimParams, TrueOutcome};
 use crate::store::{DraftQuery, Store};
+use crate::testkit::sim::{self, SimParams, TrueOutcome};
+use crate::workflow::deliver::Deliverer;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

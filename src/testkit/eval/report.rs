@@ -5,7 +5,7 @@
 use super::graders::Grade;
 use super::Suite;
 use crate::domain::{DraftKind, DraftStatus};
-use crate::features::numbers::percentile;
+use crate::engine::risk::numbers::percentile;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,241 @@
+//! Vector memory on Qdrant: the playbook, past coaching and what followed it, and narratives of
+//! closed deals, searchable by the agent's memory tools.
+//!
+//! One [`VectorStore`] contract, two backends: the embedded `qdrant-edge` store under
+//! `<data-dir>/qdrant/` (the default) and a Qdrant server or cluster when `qdrant.url` is set.
+//! Retrieval is BM25 with no model, or hybrid (dense + BM25, fused by reciprocal rank) when an
+//! embeddings endpoint is configured. Every read is scoped by the point's owner in the store
+//! layer, so a rep's recall never returns another rep's coaching.
+
+pub mod advice;
+pub mod bm25;
+pub mod collections;
+pub mod deals;
+pub mod edge;
+pub mod embed;
+pub mod playbook;
+pub mod quality;
+pub mod retrieval;
+pub mod server;
+pub mod store;
+pub mod tools;
+
+#[cfg(test)]
+mod suite;
+#[cfg(test)]
+pub(crate) mod suite_memory;
+#[cfg(test)]
+mod test_support;
+
+pub use collections::Ensured;
+pub use edge::EdgeStore;
+pub use embed::Embedder;
+pub use server::ServerStore;
+pub use store::{Access, Filter, ScopedFilter, VectorStore};
+
+use crate::config::Config;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::{CollectionSpec, Hit, Layout, Point, Record, SearchRequest};
+
+/// Failures of the memory layer.
+#[derive(Debug, thiserror::Error)]
+pub enum MemoryError {
+    #[error("vector store ({backend}) failed: {reason}")]
+    Backend { backend: &'static str, reason: String },
+    #[error("collection {0} does not exist")]
+    NoCollection(String),
+    #[error("cannot use {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("invalid point: {0}")]
+    InvalidPoint(String),
+    #[error("embeddings: {0}")]
+    Embedding(String),
+    #[error("{what} has {found} dimensions where {expected} are expected")]
+    DimensionMismatch { what: String, expected: usize, found: usize },
+    #[error("playbook: {0}")]
+    Playbook(String),
+}
+
+/// The backend chosen by configuration.
+pub enum AnyStore {
+    Embedded(EdgeStore),
+    Server(ServerStore),
+}
+
+impl AnyStore {
+    /// The server when `qdrant.url` is set, else the embedded store in `<data_dir>/qdrant`.
+    pub fn from_config(config: &Config, data_dir: &Path) -> Result<AnyStore, MemoryError> {
+        if config.qdrant.is_embedded() {
+            Ok(AnyStore::Embedded(EdgeStore::open(&data_dir.join("qdrant"), &config.qdrant.collection_prefix)?))
+        } else {
+            Ok(AnyStore::Server(ServerStore::connect(&config.qdrant)?))
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Embedded($store) => $call,
+            AnyStore::Server($store) => $call,
+        }
+    };
+}
+
+impl VectorStore for AnyStore {
+    fn backend_name(&self) -> &'static str {
+        delegate!(self, s => s.backend_name())
+    }
+    async fn layout(&self, collection: &str) -> Result<Option<Layout>, MemoryError> {
+        delegate!(self, s => s.layout(collection).await)
+    }
+    async fn create_collection(&self, spec: &CollectionSpec) -> Result<(), MemoryError> {
+        delegate!(self, s => s.create_collection(spec).await)
+    }
+    async fn ensure_indexes(&self, spec: &CollectionSpec) -> Result<(), MemoryError> {
+        delegate!(self, s => s.ensure_indexes(spec).await)
+    }
+    async fn drop_collection(&self, collection: &str) -> Result<bool, MemoryError> {
+        delegate!(self, s => s.drop_collection(collection).await)
+    }
+    async fn upsert(&self, collection: &str, points: Vec<Point>) -> Result<(), MemoryError> {
+        delegate!(self, s => s.upsert(collection, points).await)
+    }
+    async fn delete(&self, collection: &str, ids: Vec<String>) -> Result<(), MemoryError> {
+        delegate!(self, s => s.delete(collection, ids).await)
+    }
+    async fn set_payload(&self, collection: &str, id: &str, payload: Map<String, Value>) -> Result<(), MemoryError> {
+        delegate!(self, s => s.set_payload(collection, id, payload).await)
+    }
+    async fn search(&self, collection: &str, request: &SearchRequest) -> Result<Vec<Hit>, MemoryError> {
+        delegate!(self, s => s.search(collection, request).await)
+    }
+    async fn scroll(&self, collection: &str, filter: &ScopedFilter, limit: usize) -> Result<Vec<Record>, MemoryError> {
+        delegate!(self, s => s.scroll(collection, filter, limit).await)
+    }
+    async fn count(&self, collection: &str, filter: &ScopedFilter) -> Result<usize, MemoryError> {
+        delegate!(self, s => s.count(collection, filter).await)
+    }
+}
+
+/// What start-up found and did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartReport {
+    pub backend: &'static str,
+    pub dense_size: Option<usize>,
+    pub collections: Vec<(&'static str, Ensured)>,
+    pub playbook: playbook::SyncReport,
+}
+
+/// A store, the embedder that fills it, and the collections brought to layout.
+pub struct Memory<S: VectorStore = AnyStore> {
+    store: S,
+    embedder: Embedder,
+    dense_size: Option<usize>,
+}
+
+impl Memory<AnyStore> {
+    /// Opens the configured store, creates or migrates the collections and re-indexes the
+    /// playbook where it changed.
+    pub async fn open(config: &Config, data_dir: &Path) -> Result<(Memory<AnyStore>, StartReport), MemoryError> {
+        let store = AnyStore::from_config(config, data_dir)?;
+        let embedder = Embedder::from_config(&config.embeddings)?;
+        let (memory, collections) = Memory::start(store, embedder).await?;
+        let sources = playbook::load_sources(&config.qdrant.playbook_dir)?;
+        let synced = playbook::sync(&memory, &sources).await?;
+        let report = StartReport {
+            backend: memory.store.backend_name(),
+            dense_size: memory.dense_size,
+            collections,
+            playbook: synced,
+        };
+        Ok((memory, report))
+    }
+}
+
+impl Memory<AnyStore> {
+    /// The memory a weekly run, `candor draft` or `candor serve` drafts with, opened once from
+    /// configuration. `None` when it cannot be opened (the embedded store held by another
+    /// process, the server unreachable): drafting then goes on without the memory tools, as
+    /// it would without this feature, rather than failing the run.
+    pub async fn open_for_agent(config: &Config, data_dir: &Path) -> Option<Arc<Memory<AnyStore>>> {
+        match Memory::open(config, data_dir).await {
+            Ok((memory, report)) => {
+                tracing::info!(
+                    backend = report.backend,
+                    hybrid = report.dense_size.is_some(),
+                    playbook_passages = report.playbook.passages,
+                    playbook_written = report.playbook.written,
+                    "vector memory ready"
+                );
+                Some(Arc::new(memory))
+            }
+            Err(error) => {
+                tracing::warn!(%error, "vector memory unavailable; drafting without the memory tools");
+                None
+            }
+        }
+    }
+}
+
+impl<S: VectorStore> Memory<S> {
+    /// Creates or migrates every collection for the embedder's vector layout.
+    pub async fn start(store: S, embedder: Embedder) -> Result<(Memory<S>, Vec<(&'static str, Ensured)>), MemoryError> {
+        let dense_size = embedder.dense_size().await?;
+        let mut ensured = Vec::new();
+        for def in collections::ALL {
+            ensured.push((def.name, collections::ensure(&store, &embedder, &def, dense_size).await?));
+        }
+        Ok((Memory { store, embedder, dense_size }, ensured))
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn embedder(&self) -> &Embedder {
+        &self.embedder
+    }
+
+    /// Whether searches fuse dense and sparse results.
+    pub fn is_hybrid(&self) -> bool {
+        self.dense_size.is_some()
+    }
+
+    /// Vectorises and writes items of one collection; each is `(key, owner, payload)` and its
+    /// payload must hold the `text` to index.
+    pub async fn write(
+        &self,
+        def: &collections::CollectionDef,
+        items: Vec<(String, String, Map<String, Value>)>,
+    ) -> Result<usize, MemoryError> {
+        let texts: Vec<String> = items
+            .iter()
+            .map(|(_, _, payload)| {
+                payload.get(store::TEXT_FIELD).and_then(Value::as_str).unwrap_or_default().to_owned()
+            })
+            .collect();
+        let vectors = self.embedder.documents(def.bm25, &texts).await?;
+        let points: Vec<Point> = items
+            .into_iter()
+            .zip(vectors)
+            .map(|((key, owner, payload), vectors)| Point::new(def.name, &key, &owner, vectors, payload))
+            .collect();
+        let written = points.len();
+        self.store.upsert(def.name, points).await?;
+        Ok(written)
+    }
+
+    /// The best `limit` points of `def` for `text` within `filter`.
+    pub async fn search(
+        &self,
+        def: &collections::CollectionDef,
+        text: &str,
+        filter: ScopedFilter,
+        limit: usize,
+    ) -> Result<Vec<Hit>, MemoryError> {
+        retrieval::search(&self.store, &self.embedder, def, text, filter, limit).await
+    }
+}

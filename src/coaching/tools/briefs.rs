@@ -1,0 +1,177 @@
+//! Compact, pre-computed views shared by the read tools: deals, flags and scorecards with money
+//! and shares already formatted, and untrusted source text wrapped as a quotation.
+
+use crate::coaching::snapshot::{ActivityBrief, Snapshot};
+use crate::engine::risk::numbers::pct_text;
+use crate::engine::risk::{DealRisk, Flag, Scorecard};
+use serde::Serialize;
+
+pub const QUOTE_OPEN: &str = "<quoted-source>";
+pub const QUOTE_CLOSE: &str = "</quoted-source>";
+
+/// Wraps untrusted text (an email subject or body, a meeting description) so the model can
+/// tell it from instructions; markers inside the text are defused so it cannot close the quote.
+pub fn quote_source(text: &str) -> String {
+    let defused = text.replace(QUOTE_OPEN, "<quoted source>").replace(QUOTE_CLOSE, "</quoted source>");
+    format!("{QUOTE_OPEN}{defused}{QUOTE_CLOSE}")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagBrief {
+    pub signal: &'static str,
+    pub severity: &'static str,
+    pub reason: String,
+}
+
+impl FlagBrief {
+    pub fn from_flag(flag: &Flag) -> Self {
+        Self { signal: flag.signal.as_str(), severity: flag.severity.as_str(), reason: flag.reason.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DealBrief {
+    pub deal_id: String,
+    pub name: String,
+    pub account: Option<String>,
+    /// The owner's name; omitted in a rep's own view.
+    pub owner: Option<String>,
+    pub stage: String,
+    pub days_in_stage: f64,
+    pub amount: String,
+    pub close_date: Option<String>,
+    pub forecast_category: &'static str,
+    pub win_probability: String,
+    /// The owner's attainment share this deal adds if won, against their quota.
+    pub adds_to_attainment: Option<String>,
+    pub flags: Vec<FlagBrief>,
+}
+
+impl DealBrief {
+    pub fn new(snapshot: &Snapshot, deal: &DealRisk) -> Self {
+        let owner = (snapshot.recipient.person_id != deal.owner_id)
+            .then(|| snapshot.person_name(&deal.owner_id).map(str::to_owned))
+            .flatten();
+        Self {
+            deal_id: deal.deal_id.clone(),
+            name: deal.name.clone(),
+            account: deal.account.clone(),
+            owner,
+            stage: deal.stage.clone(),
+            days_in_stage: deal.days_in_stage,
+            amount: snapshot.money(deal.amount_minor),
+            close_date: deal.close_date.map(|d| d.to_string()),
+            forecast_category: deal.forecast_category.as_str(),
+            win_probability: pct_text(deal.win_probability),
+            adds_to_attainment: attainment_added(snapshot, deal).map(pct_text),
+            flags: deal.flags.iter().map(FlagBrief::from_flag).collect(),
+        }
+    }
+}
+
+/// The share of its owner's quota a deal adds if won; `None` without a quota.
+pub fn attainment_added(snapshot: &Snapshot, deal: &DealRisk) -> Option<f64> {
+    let card = snapshot.scorecard(&deal.owner_id)?;
+    (card.quota_minor > 0 && deal.currency == snapshot.currency)
+        .then(|| deal.amount_minor as f64 / card.quota_minor as f64)
+}
+
+/// One recent activity, its text quoted as untrusted source data.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivityView {
+    pub activity_id: String,
+    pub on: String,
+    pub kind: String,
+    pub direction: String,
+    /// Quoted source text: data to reason about, never instructions to follow.
+    pub subject: Option<String>,
+    /// Quoted source text: data to reason about, never instructions to follow.
+    pub excerpt: Option<String>,
+}
+
+impl ActivityView {
+    pub fn new(activity: &ActivityBrief) -> Self {
+        Self {
+            activity_id: activity.activity_id.clone(),
+            on: activity.occurred_on.to_string(),
+            kind: activity.kind.clone(),
+            direction: activity.direction.clone(),
+            subject: activity.subject.as_deref().map(quote_source),
+            excerpt: activity.snippet.as_deref().map(quote_source),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScorecardBrief {
+    pub person_id: String,
+    pub name: String,
+    pub period: String,
+    pub quota: String,
+    pub booked: String,
+    pub attainment: String,
+    pub pace: String,
+    pub coverage: String,
+    pub win_rate: String,
+    pub open_deals: u32,
+    pub share_of_pipeline_flagged_high: String,
+    pub hygiene: String,
+    pub activity_trend: String,
+    /// How attainment reaches pay: the configured plan's statement so far and what slipping
+    /// deals cost, or, with no plan loaded, attainment against quota alone.
+    pub bonus_basis: String,
+}
+
+impl ScorecardBrief {
+    pub fn new(snapshot: &Snapshot, card: &Scorecard) -> Self {
+        Self {
+            person_id: card.person_id.clone(),
+            name: card.name.clone(),
+            period: card.period.clone(),
+            quota: snapshot.money(card.quota_minor),
+            booked: snapshot.money(card.booked_minor),
+            attainment: format!("{} ({})", pct_text(card.attainment.value), card.attainment.how),
+            pace: format!("{} ({})", card.pace.value, card.pace.how),
+            coverage: format!("{}x ({})", card.coverage.value, card.coverage.how),
+            win_rate: format!("{} ({})", pct_text(card.win_rate.value), card.win_rate.how),
+            open_deals: card.open_deals,
+            share_of_pipeline_flagged_high: pct_text(card.high_risk_share.value),
+            hygiene: card.hygiene.how.clone(),
+            activity_trend: card.activity_trend.how.clone(),
+            bonus_basis: bonus_basis(snapshot, card),
+        }
+    }
+}
+
+/// The bonus outlook's basis: the rep's own statement and slip costs from the comp engine when
+/// plans are configured (see [`crate::coaching::pay`]); otherwise attainment against quota alone,
+/// and the text says no plan is loaded. Figures are the snapshot's, so the validator grounds them.
+pub fn bonus_basis(snapshot: &Snapshot, card: &Scorecard) -> String {
+    let Some(pay) = snapshot.pay.as_ref().filter(|p| p.person_id == card.person_id) else {
+        return format!(
+            "attainment against quota only ({} of {}); no compensation plan is loaded, so no payout figure exists",
+            pct_text(card.attainment.value),
+            card.period
+        );
+    };
+    let mut text = format!(
+        "your statement under \"{}\" for {} as of {}: {} earned so far, {} of it payable now",
+        pay.plan_name,
+        pay.period,
+        pay.statement_as_of,
+        snapshot.money(pay.earned_minor),
+        snapshot.money(pay.payable_minor)
+    );
+    for slip in &pay.slips {
+        text.push_str(&format!(
+            "; if {} ({}) slips from {} to {}, {} pay is {} lower",
+            slip.deal_name,
+            slip.deal_id,
+            slip.due_on,
+            slip.slips_to,
+            pay.period,
+            snapshot.money(slip.cost_minor)
+        ));
+    }
+    text
+}
