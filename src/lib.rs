@@ -17,6 +17,8 @@
 //! - [`http`] and [`cli`]: parsing, rendering and printing;
 //! - [`testkit`] (feature `testkit`): the simulator, vendor stand-ins, benchmarks and evals.
 
+#![warn(unreachable_pub)]
+
 pub mod app;
 pub mod cli;
 pub mod coaching;

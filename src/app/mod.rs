@@ -2,7 +2,7 @@
 //! builds the service from configuration ([`Service::open`]): the store, the vector memory, the
 //! drafting agent, delivery and the weekly run's pipeline with its sources.
 
-pub mod runs;
+pub(crate) mod runs;
 mod service;
 
 pub use service::{Service, ServiceError, Workers};

@@ -12,14 +12,18 @@ use std::time::Duration;
 const STOP_GRACE: Duration = Duration::from_secs(30);
 
 /// Starts the run `request` describes; `false` when it already existed (nothing new queued).
-pub async fn start(store: &Store, config: &Config, request: &RunRequest) -> Result<(RunStatus, bool), StoreError> {
+pub(crate) async fn start(
+    store: &Store,
+    config: &Config,
+    request: &RunRequest,
+) -> Result<(RunStatus, bool), StoreError> {
     let (run, created) = start_run(store, config, request, Utc::now()).await?;
     Ok((run_status(store, run).await?, created))
 }
 
 /// Works the queue in this process until run `run_id` finishes, calling `progress` whenever its
 /// figures change, then stops the workers once what they hold is done.
-pub async fn work_here(
+pub(crate) async fn work_here(
     service: &Service,
     run_id: &str,
     every: Duration,
@@ -32,12 +36,12 @@ pub async fn work_here(
 }
 
 /// The most recent runs, newest first.
-pub async fn list(store: &Store, limit: i64) -> Result<Vec<RunStatus>, StoreError> {
+pub(crate) async fn list(store: &Store, limit: i64) -> Result<Vec<RunStatus>, StoreError> {
     run_statuses(store, limit.clamp(1, 10_000)).await
 }
 
 /// Where run `id` stands, if it exists.
-pub async fn status(store: &Store, id: &str) -> Result<Option<RunStatus>, StoreError> {
+pub(crate) async fn status(store: &Store, id: &str) -> Result<Option<RunStatus>, StoreError> {
     match store.run(id).await? {
         Some(run) => Ok(Some(run_status(store, run).await?)),
         None => Ok(None),

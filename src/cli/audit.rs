@@ -15,7 +15,7 @@ pub enum AuditCommand {
     },
 }
 
-pub async fn run(context: &Context, command: AuditCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, command: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify { json } = command;
     let store = context.open_store().await?;
     let verification = crate::workflow::verify(&store).await?;

@@ -33,7 +33,7 @@ pub struct BacktestArgs {
 }
 
 /// `7d`, `7` or `2w` as days.
-pub fn parse_step(text: &str) -> Result<u32, String> {
+pub(super) fn parse_step(text: &str) -> Result<u32, String> {
     let text = text.trim().to_ascii_lowercase();
     let (number, unit) = match text.strip_suffix('d') {
         Some(n) => (n, 1),
@@ -48,7 +48,7 @@ pub fn parse_step(text: &str) -> Result<u32, String> {
     }
 }
 
-pub async fn run(context: &Context, args: BacktestArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: BacktestArgs) -> anyhow::Result<ExitCode> {
     if !(args.tolerance.is_finite() && args.tolerance > 0.0) {
         bail!("--tolerance must be a positive share such as 0.10");
     }
@@ -100,7 +100,7 @@ fn figure(value: Option<f64>) -> String {
 }
 
 /// The human-readable form of a [`BacktestReport`].
-pub fn render(report: &BacktestReport) -> String {
+pub(super) fn render(report: &BacktestReport) -> String {
     let mut out = format!(
         "Backtest · ruleset {} · data up to {}\nLabel: {}\n\n",
         report.ruleset_version,

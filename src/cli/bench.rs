@@ -1,11 +1,11 @@
 //! `candor bench`: performance figures, measured by the harness in [`crate::testkit::bench`]
 //! and printed, never asserted.
 
-pub use crate::testkit::bench::BenchArgs;
+pub(super) use crate::testkit::bench::BenchArgs;
 
 use super::Context;
 use std::process::ExitCode;
 
-pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
     crate::testkit::bench::run(context, args).await
 }

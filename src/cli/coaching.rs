@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The demo's runs are started by this trigger, so a new demo can replace them.
-pub const DEMO_TRIGGER: &str = "demo";
+pub(super) const DEMO_TRIGGER: &str = "demo";
 
 /// What the demo week's run made.
-pub struct DemoWeek {
+pub(super) struct DemoWeek {
     pub status: RunStatus,
     pub drafts: Vec<DraftRecord>,
     pub dir: PathBuf,
@@ -26,7 +26,11 @@ pub struct DemoWeek {
 
 /// Replaces the previous demo's runs with one for the week of `as_of`, works it here to its
 /// end and writes `<data-dir>/drafts/<week>/<kind>-<recipient>.md`.
-pub async fn weekly_coaching_run(context: &Context, store: &Store, as_of: DateTime<Utc>) -> anyhow::Result<DemoWeek> {
+pub(super) async fn weekly_coaching_run(
+    context: &Context,
+    store: &Store,
+    as_of: DateTime<Utc>,
+) -> anyhow::Result<DemoWeek> {
     let offline = Context::new(with_provider(&context.config, Some(ProviderKind::Offline)), context.data_dir.clone());
     let replaced = store.forget_runs(DEMO_TRIGGER).await?;
     if replaced > 0 {
@@ -58,7 +62,7 @@ fn write_markdown(dir: &Path, drafts: &[DraftRecord]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn print_summary(week: &DemoWeek, store: &Store) {
+pub(super) fn print_summary(week: &DemoWeek, store: &Store) {
     let kinds = |kind: DraftKind, one: &str, many: &str| {
         let count = week.drafts.iter().filter(|d| d.kind == kind).count();
         format!("{count} {}", if count == 1 { one } else { many })

@@ -67,7 +67,7 @@ pub struct WhatIfArgs {
 }
 
 /// The configured plans, or the built-in one when none are configured.
-pub fn load_book(context: &Context) -> anyhow::Result<PlanBook> {
+pub(super) fn load_book(context: &Context) -> anyhow::Result<PlanBook> {
     let files = &context.config.comp.plan_files;
     if files.is_empty() {
         return Ok(PlanBook::default_book()?);
@@ -80,7 +80,7 @@ pub fn load_book(context: &Context) -> anyhow::Result<PlanBook> {
 }
 
 /// A person by id or by any of their email addresses.
-pub fn find_person<'d>(data: &'d Dataset, text: &str) -> anyhow::Result<&'d Person> {
+pub(super) fn find_person<'d>(data: &'d Dataset, text: &str) -> anyhow::Result<&'d Person> {
     let wanted = text.trim().to_lowercase();
     match data
         .people
@@ -92,7 +92,7 @@ pub fn find_person<'d>(data: &'d Dataset, text: &str) -> anyhow::Result<&'d Pers
     }
 }
 
-pub fn today_or(as_of: Option<NaiveDate>) -> NaiveDate {
+pub(super) fn today_or(as_of: Option<NaiveDate>) -> NaiveDate {
     as_of.unwrap_or_else(|| Utc::now().date_naive())
 }
 
@@ -122,7 +122,7 @@ fn stored(inputs: &StatementInputs, statement_json: &str) -> anyhow::Result<Stor
     })
 }
 
-pub async fn run(context: &Context, command: CompCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, command: CompCommand) -> anyhow::Result<ExitCode> {
     match command {
         CompCommand::Statement(args) => statement(context, args).await,
         CompCommand::Whatif(args) => whatif(context, args).await,

@@ -57,7 +57,7 @@ fn members(context: &Context) -> Vec<String> {
     members
 }
 
-pub async fn run(context: &Context, command: ConductCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, command: ConductCommand) -> anyhow::Result<ExitCode> {
     match command {
         ConductCommand::Report(args) => report(context, args).await,
         ConductCommand::Record(args) => record(context, args).await,
@@ -104,7 +104,6 @@ async fn report(context: &Context, args: ReportArgs) -> anyhow::Result<ExitCode>
             let mark = match indicator.severity {
                 Severity::High => "HIGH",
                 Severity::Medium => "MED ",
-                Severity::Low => "LOW ",
             };
             println!("    [{mark}] {}: {}", indicator.key, indicator.text);
             if !indicator.deal_ids.is_empty() {

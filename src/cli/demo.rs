@@ -23,7 +23,7 @@ pub struct DemoArgs {
     pub as_of: Option<NaiveDate>,
 }
 
-pub async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let as_of = start_of_day(args.as_of.unwrap_or_else(|| Utc::now().date_naive()));
     let params = sim::params_from_config(&context.config, args.seed, args.reps, as_of);
     let started = Instant::now();

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// What went through the files.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DemoFileImport {
+pub(super) struct DemoFileImport {
     pub dir: PathBuf,
     pub calendars: usize,
     pub mailboxes: usize,
@@ -31,7 +31,7 @@ pub struct DemoFileImport {
 /// Writes `data`'s meetings and emails as files under `dir` (replacing what a previous demo
 /// wrote there) and removes them from `data`, which keeps calls, tasks and notes: those have no
 /// file format.
-pub fn export_and_detach(data: &mut Dataset, dir: &Path) -> anyhow::Result<ExportedFiles> {
+pub(super) fn export_and_detach(data: &mut Dataset, dir: &Path) -> anyhow::Result<ExportedFiles> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
@@ -49,7 +49,7 @@ pub fn export_and_detach(data: &mut Dataset, dir: &Path) -> anyhow::Result<Expor
 
 /// Reads the exported files back through the importers and stores what they yield. `known` is
 /// the demo organisation without its meetings and emails: what addresses resolve to.
-pub async fn import(
+pub(super) async fn import(
     context: &Context,
     store: &Store,
     known: &Dataset,

@@ -31,7 +31,7 @@ pub struct DraftArgs {
 }
 
 /// The configuration with the provider overridden from the command line.
-pub fn with_provider(config: &Config, kind: Option<ProviderKind>) -> Config {
+pub(super) fn with_provider(config: &Config, kind: Option<ProviderKind>) -> Config {
     let mut config = config.clone();
     if let Some(kind) = kind {
         config.llm.provider = kind;
@@ -39,7 +39,7 @@ pub fn with_provider(config: &Config, kind: Option<ProviderKind>) -> Config {
     config
 }
 
-pub async fn run(context: &Context, args: DraftArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: DraftArgs) -> anyhow::Result<ExitCode> {
     let config = with_provider(&context.config, args.provider);
     config.llm.validate()?;
     let store = context.open_store().await?;

@@ -28,7 +28,7 @@ pub struct EvalArgs {
     pub require_perfect: bool,
 }
 
-pub async fn run(context: &Context, args: EvalArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let config = with_provider(&context.config, args.provider);
     config.llm.validate()?;
     let suites: Vec<Suite> = Suite::load_dir(&args.suites_dir)?

@@ -19,7 +19,7 @@ pub struct ForecastArgs {
     pub json: bool,
 }
 
-pub async fn run(context: &Context, args: ForecastArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: ForecastArgs) -> anyhow::Result<ExitCode> {
     let report = report_at(context, args.as_of).await?;
     if args.json {
         print!("{}", to_json(&report.forecast)?);
@@ -49,7 +49,7 @@ fn concentration(out: &mut String, title: &str, rows: &[Concentration], money: &
 }
 
 /// The human-readable form of a [`ForecastRisk`].
-pub fn render(f: &ForecastRisk) -> String {
+pub(super) fn render(f: &ForecastRisk) -> String {
     let exponent = crate::domain::Currency::parse(&f.currency).map(|c| c.exponent()).unwrap_or(2);
     let money = |minor: i64| money_text(minor, &f.currency, exponent);
     let mut out = format!("Period {}\n", f.period);

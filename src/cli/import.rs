@@ -53,7 +53,7 @@ pub enum ImportCommand {
     },
 }
 
-pub async fn run(context: &Context, command: ImportCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, command: ImportCommand) -> anyhow::Result<ExitCode> {
     let (outcome, strict) = match command {
         ImportCommand::Ics { paths, strict } => {
             return import_activities(context, &paths, strict, ingest::ics::import_ics).await
@@ -93,7 +93,11 @@ async fn import_activities(
 }
 
 /// Writes the good records, prints the report, and picks the exit code.
-pub async fn finish(store: &crate::store::Store, outcome: ImportOutcome, strict: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn finish(
+    store: &crate::store::Store,
+    outcome: ImportOutcome,
+    strict: bool,
+) -> anyhow::Result<ExitCode> {
     let report = &outcome.report;
     for rejection in &report.rejections {
         eprintln!("rejected: {rejection}");

@@ -163,7 +163,7 @@ fn render_check(check: &CheckIn) -> String {
     out
 }
 
-pub async fn run(context: &Context, command: PipCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, command: PipCommand) -> anyhow::Result<ExitCode> {
     match command {
         PipCommand::Create(args) => create(context, args).await,
         PipCommand::Show(args) => show(context, args).await,

@@ -33,7 +33,7 @@ pub struct SuggestArgs {
     pub json: bool,
 }
 
-pub async fn run(context: &Context, command: QuotaCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, command: QuotaCommand) -> anyhow::Result<ExitCode> {
     let QuotaCommand::Suggest(args) = command;
     let growth_bp = crate::engine::pay::arith::parse_fixed(&args.growth_pct, 2)
         .ok_or_else(|| anyhow::anyhow!("--growth-pct {:?} is not a percentage", args.growth_pct))?;

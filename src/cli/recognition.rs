@@ -28,7 +28,7 @@ pub struct RecognitionArgs {
     pub json: bool,
 }
 
-pub async fn run(context: &Context, args: RecognitionArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: RecognitionArgs) -> anyhow::Result<ExitCode> {
     let store = context.open_store().await?;
     let data = store.load_dataset().await.context("loading the dataset")?;
     store.close().await;

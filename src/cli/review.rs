@@ -71,7 +71,7 @@ fn line(draft: &DraftRecord) -> String {
     format!("{:<48} {:<18} {:<9} {:<22} {}", draft.id, draft.kind, draft.state, draft.policy, draft.subject)
 }
 
-pub async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, command: ReviewCommand) -> anyhow::Result<ExitCode> {
     let store = context.open_store().await?;
     let config = &context.config;
     let decided = match command {

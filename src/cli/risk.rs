@@ -34,7 +34,7 @@ pub struct RiskArgs {
 
 /// One rep's share of the report.
 #[derive(Debug, Serialize)]
-pub struct RepView<'r> {
+pub(super) struct RepView<'r> {
     pub as_of: chrono::DateTime<Utc>,
     pub ruleset_version: &'r str,
     pub period: &'r str,
@@ -44,7 +44,7 @@ pub struct RepView<'r> {
 
 /// One team's share of the report.
 #[derive(Debug, Serialize)]
-pub struct TeamView<'r> {
+pub(super) struct TeamView<'r> {
     pub as_of: chrono::DateTime<Utc>,
     pub ruleset_version: &'r str,
     pub period: &'r str,
@@ -54,7 +54,7 @@ pub struct TeamView<'r> {
 }
 
 /// Loads the store and runs the engine at the start of `as_of` (default today).
-pub async fn report_at(context: &Context, as_of: Option<NaiveDate>) -> anyhow::Result<RiskReport> {
+pub(super) async fn report_at(context: &Context, as_of: Option<NaiveDate>) -> anyhow::Result<RiskReport> {
     let store = context.open_store().await?;
     let engine = store.load_engine_data().await.context("loading the dataset")?;
     store.close().await;
@@ -63,7 +63,7 @@ pub async fn report_at(context: &Context, as_of: Option<NaiveDate>) -> anyhow::R
     Ok(tokio::task::spawn_blocking(move || analyse(&Index::from_engine(&engine), &settings, as_of)).await?)
 }
 
-pub async fn run(context: &Context, args: RiskArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: RiskArgs) -> anyhow::Result<ExitCode> {
     let report = report_at(context, args.as_of).await?;
     if !args.no_save {
         let run_id = args.run.clone().unwrap_or_else(|| format!("risk-{}", report.as_of.date_naive()));
@@ -101,7 +101,7 @@ pub async fn run(context: &Context, args: RiskArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn rep_view<'r>(report: &'r RiskReport, rep: &str) -> Option<RepView<'r>> {
+pub(super) fn rep_view<'r>(report: &'r RiskReport, rep: &str) -> Option<RepView<'r>> {
     let scorecard = report.reps.iter().find(|c| c.person_id == rep)?;
     Some(RepView {
         as_of: report.as_of,
@@ -112,7 +112,7 @@ pub fn rep_view<'r>(report: &'r RiskReport, rep: &str) -> Option<RepView<'r>> {
     })
 }
 
-pub fn team_view<'r>(report: &'r RiskReport, manager: &str) -> Option<TeamView<'r>> {
+pub(super) fn team_view<'r>(report: &'r RiskReport, manager: &str) -> Option<TeamView<'r>> {
     let team = report.teams.iter().find(|t| t.manager_id == manager)?;
     let members: Vec<&str> = team.reps.iter().map(|r| r.person_id.as_str()).collect();
     Some(TeamView {

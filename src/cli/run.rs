@@ -37,7 +37,7 @@ fn summary(status: &RunStatus) -> String {
     )
 }
 
-pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: RunArgs) -> anyhow::Result<ExitCode> {
     let week = match &args.week {
         Some(text) => text.parse::<IsoWeek>().map_err(anyhow::Error::msg)?,
         None => IsoWeek::of(Utc::now().date_naive()),

@@ -16,7 +16,7 @@ pub struct RunsArgs {
     pub limit: i64,
 }
 
-pub async fn run(context: &Context, args: RunsArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: RunsArgs) -> anyhow::Result<ExitCode> {
     let store = context.open_store().await?;
     let statuses = run_statuses(&store, args.limit.clamp(1, 10_000)).await?;
     if args.json {

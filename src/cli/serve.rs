@@ -33,7 +33,7 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let options = ServeOptions {
         bind: args.bind.unwrap_or_else(|| context.config.http.bind.clone()),
         scheduler: !args.no_scheduler,

@@ -5,7 +5,7 @@ use crate::domain::{Currency, Money};
 use crate::store::Stats;
 use std::process::ExitCode;
 
-pub async fn run(context: &Context, json: bool) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, json: bool) -> anyhow::Result<ExitCode> {
     let store = context.open_store().await?;
     let stats = store.stats().await?;
     if json {
@@ -24,7 +24,7 @@ fn money(minor: i64, currency: &str) -> String {
 }
 
 /// The human-readable form of [`Stats`].
-pub fn render(stats: &Stats) -> String {
+pub(super) fn render(stats: &Stats) -> String {
     let mut out = String::new();
     let rows = [
         ("people", stats.people),

@@ -69,7 +69,7 @@ fn print_report(report: &SyncReport) {
     }
 }
 
-pub async fn run(context: &Context, args: SyncArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(context: &Context, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let sources = sources(context, args.source.as_deref())?;
     let store = context.open_store().await?;
     let mut reports = Vec::new();

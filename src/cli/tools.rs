@@ -19,7 +19,7 @@ pub enum ToolsCommand {
     },
 }
 
-pub fn run(command: ToolsCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run(command: ToolsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ToolsCommand::Export { dir } => {
             let written = export::write_all(&dir)?;

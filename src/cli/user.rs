@@ -85,7 +85,7 @@ fn read_password() -> anyhow::Result<String> {
     Ok(text.lines().next().unwrap_or("").to_owned())
 }
 
-pub async fn user(context: &Context, command: UserCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn user(context: &Context, command: UserCommand) -> anyhow::Result<ExitCode> {
     let store = context.open_store().await?;
     match command {
         UserCommand::Add(args) => {
@@ -120,7 +120,7 @@ pub async fn user(context: &Context, command: UserCommand) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn token(context: &Context, command: TokenCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn token(context: &Context, command: TokenCommand) -> anyhow::Result<ExitCode> {
     let store = context.open_store().await?;
     match command {
         TokenCommand::Create { user, label, days } => {

@@ -12,7 +12,7 @@ use crate::engine::risk::Sha256Writer;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
-pub struct HashInputs<'a> {
+pub(crate) struct HashInputs<'a> {
     pub snapshot: &'a Snapshot,
     /// [`content_digest`] of `snapshot`, when the caller already has it; worked out otherwise.
     pub content: Option<ContentDigest>,
@@ -30,7 +30,7 @@ pub struct ContentDigest([u8; 32]);
 /// The tool schemas as the hash reads them, rendered once: they are fixed for a build.
 static TOOL_SCHEMAS: LazyLock<Vec<(String, String)>> = LazyLock::new(export::rendered);
 
-pub fn input_hash(inputs: &HashInputs<'_>) -> String {
+pub(crate) fn input_hash(inputs: &HashInputs<'_>) -> String {
     let mut hasher = Sha256::new();
     for part in [inputs.provider, inputs.model, inputs.prompt_version, inputs.compliance_version, inputs.org_name] {
         hasher.update(part.as_bytes());
@@ -49,7 +49,7 @@ pub fn input_hash(inputs: &HashInputs<'_>) -> String {
 
 /// The digest of everything in `snapshot` but its recipient: what the snapshots of recipients
 /// who share a scope have in common.
-pub fn content_digest(snapshot: &Snapshot) -> ContentDigest {
+pub(crate) fn content_digest(snapshot: &Snapshot) -> ContentDigest {
     // The same snapshot addressed to no one (its role stays: it shapes the draft). Every other
     // field, present or added later, is hashed; the large lists are shared, so the copy is cheap.
     let recipient = PersonRef { person_id: String::new(), name: String::new(), role: snapshot.recipient.role };

@@ -7,22 +7,22 @@
 //! The agent only drafts: no tool sends, writes to a CRM or changes data.
 
 pub mod drafter;
-pub mod drafting;
-pub mod drafts;
+pub(crate) mod drafting;
+pub(crate) mod drafts;
 
-pub mod hashing;
+pub(crate) mod hashing;
 pub mod memory;
-pub mod org;
-pub mod pay;
-pub mod prompts;
+pub(crate) mod org;
+pub(crate) mod pay;
+pub(crate) mod prompts;
 pub mod provider;
 pub mod render;
-pub mod retry;
-pub mod runner;
-pub mod scope;
-pub mod snapshot;
-pub mod snapshot_index;
-pub mod tools;
+pub(crate) mod retry;
+pub(crate) mod runner;
+pub(crate) mod scope;
+pub(crate) mod snapshot;
+pub(crate) mod snapshot_index;
+pub(crate) mod tools;
 pub mod validator;
 
 pub use crate::domain::DraftStatus;

@@ -64,7 +64,7 @@ pub struct PayOutlook {
 /// The outlook for the snapshot's rep, or `None` for another role, a period or currency the
 /// plans do not cover, or a statement that cannot be computed (the line then falls back to
 /// attainment, and the reason is logged).
-pub fn outlook(
+pub(crate) fn outlook(
     dataset: &Dataset,
     context: &PayContext,
     events: &[ComplianceEvent],

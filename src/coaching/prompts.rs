@@ -39,7 +39,7 @@ fn task_template(kind: DraftKind) -> Template {
 
 /// The rendered prompts for one draft and the version stored with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
+pub(crate) struct Prompt {
     pub system: String,
     pub task: String,
     /// `system-…+task-…`: both templates' versions.
@@ -54,7 +54,7 @@ fn fill(body: &str, values: &[(&str, String)]) -> String {
     out
 }
 
-pub fn max_chars(policy: &CompliancePolicy, kind: DraftKind) -> usize {
+pub(crate) fn max_chars(policy: &CompliancePolicy, kind: DraftKind) -> usize {
     match kind {
         DraftKind::RepNudge => policy.max_chars_rep_nudge,
         DraftKind::InterventionBrief => policy.max_chars_intervention_brief,
@@ -62,7 +62,7 @@ pub fn max_chars(policy: &CompliancePolicy, kind: DraftKind) -> usize {
     }
 }
 
-pub fn render(snapshot: &Snapshot, org_name: &str, policy: &CompliancePolicy) -> Prompt {
+pub(crate) fn render(snapshot: &Snapshot, org_name: &str, policy: &CompliancePolicy) -> Prompt {
     let system = parse(SYSTEM);
     let task = task_template(snapshot.kind);
     let values = [
@@ -80,11 +80,6 @@ pub fn render(snapshot: &Snapshot, org_name: &str, policy: &CompliancePolicy) ->
         task: fill(task.body, &values),
         version: format!("{}+{}", system.version, task.version),
     }
-}
-
-/// The version a draft of `kind` is written with, without rendering.
-pub fn version(kind: DraftKind) -> String {
-    format!("{}+{}", parse(SYSTEM).version, task_template(kind).version)
 }
 
 #[cfg(test)]

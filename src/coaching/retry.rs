@@ -52,7 +52,7 @@ pub struct Attempt {
 }
 
 /// Calls the provider, retrying as the policy allows. Returns the final result and every attempt.
-pub async fn call_with_retry(
+pub(crate) async fn call_with_retry(
     provider: &dyn Provider,
     request: ModelRequest<'_>,
     policy: &RetryPolicy,

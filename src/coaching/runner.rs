@@ -134,7 +134,7 @@ impl From<Attempt> for AttemptRecord {
 }
 
 #[derive(Debug, Clone)]
-pub struct LoopOutcome {
+pub(crate) struct LoopOutcome {
     /// The validated draft, when the loop produced one.
     pub draft: Option<Draft>,
     pub stop: StopReason,
@@ -146,7 +146,7 @@ pub struct LoopOutcome {
     pub findings: Vec<Finding>,
 }
 
-pub struct LoopInputs<'a> {
+pub(crate) struct LoopInputs<'a> {
     pub provider: &'a dyn Provider,
     pub snapshot: &'a Snapshot,
     pub prompt: &'a Prompt,
@@ -195,7 +195,7 @@ async fn dispatch(
     tools::call(offered, context, &call.name, &call.arguments)
 }
 
-pub async fn run_loop(inputs: LoopInputs<'_>) -> LoopOutcome {
+pub(crate) async fn run_loop(inputs: LoopInputs<'_>) -> LoopOutcome {
     let snapshot = inputs.snapshot;
     let submit_tool = snapshot.kind.submit_tool();
     let offered = match inputs.memory {

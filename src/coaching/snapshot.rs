@@ -6,7 +6,7 @@
 use super::drafts::DraftKind;
 use super::scope::Scope;
 use super::snapshot_index::SnapshotIndex;
-use crate::domain::{Dataset, Hierarchy, Person, PersonId, Role};
+use crate::domain::{Dataset, Hierarchy, Person, Role};
 use crate::engine::pay::WonDeal;
 use crate::engine::performance::WinsThisWeek;
 use crate::engine::risk::{DealRisk, ForecastRisk, RiskReport, Scorecard, TeamRollup};
@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// Recent activities kept per deal for the deal-detail tool.
-pub const ACTIVITIES_PER_DEAL: usize = 4;
+pub(crate) const ACTIVITIES_PER_DEAL: usize = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonRef {
@@ -190,17 +190,6 @@ fn team_wins(dataset: &Dataset, report: &RiskReport, won: &[WonDeal], manager: &
         manager.id.as_str(),
         as_of,
     ))
-}
-
-/// Everyone who receives a draft, in a stable order: reps, then managers, then leaders.
-pub fn recipients(dataset: &Dataset) -> Vec<&Person> {
-    let mut people: Vec<&Person> = dataset.people.iter().filter(|p| DraftKind::for_role(p.role).is_some()).collect();
-    people.sort_by(|a, b| a.role.cmp(&b.role).then_with(|| a.id.cmp(&b.id)));
-    people
-}
-
-pub fn find_person<'d>(dataset: &'d Dataset, id: &PersonId) -> Option<&'d Person> {
-    dataset.people.iter().find(|p| &p.id == id)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::{invalid, ConfigError, Secret};
 use crate::domain::DraftKind;
 use serde::{Deserialize, Serialize};
 
-pub const CHANNELS: [&str; 4] = ["outbox", "email", "slack", "teams"];
+pub(super) const CHANNELS: [&str; 4] = ["outbox", "email", "slack", "teams"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

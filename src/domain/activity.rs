@@ -158,7 +158,7 @@ pub struct ActivitySignal {
 }
 
 /// Longest snippet kept, in characters.
-pub const SNIPPET_MAX_CHARS: usize = 280;
+pub(crate) const SNIPPET_MAX_CHARS: usize = 280;
 
 /// Cuts text to [`SNIPPET_MAX_CHARS`] on a character boundary, collapsing whitespace.
 pub fn bounded_snippet(text: &str) -> String {

@@ -1,17 +1,17 @@
 //! The pure sales data model: no I/O, no clock. Everything the store loads and the engine reads,
 //! and the plain types every layer shares about drafts (their kinds, ids and states) and weeks.
 
-pub mod account;
-pub mod activity;
-pub mod deal;
-pub mod draft;
-pub mod ids;
-pub mod money;
-pub mod org;
-pub mod period;
-pub mod quota;
-pub mod truth;
-pub mod week;
+pub(crate) mod account;
+pub(crate) mod activity;
+pub(crate) mod deal;
+pub(crate) mod draft;
+pub(crate) mod ids;
+pub(crate) mod money;
+pub(crate) mod org;
+pub(crate) mod period;
+pub(crate) mod quota;
+pub(crate) mod truth;
+pub(crate) mod week;
 
 pub use account::{normalise_domain, Account, Contact, Seniority};
 pub use activity::{

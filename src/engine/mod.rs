@@ -9,5 +9,5 @@
 //!   conduct surveillance, on top of the other two.
 
 pub mod pay;
-pub mod performance;
+pub(crate) mod performance;
 pub mod risk;

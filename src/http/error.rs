@@ -80,12 +80,12 @@ impl From<crate::store::StoreError> for ApiError {
 
 /// What every error response carries.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// Stable, machine-readable: unauthenticated, not_found, forbidden, bad_request, conflict,
     /// csrf, rate_limited, unavailable, internal, or a more specific bad-request code.
     pub code: String,

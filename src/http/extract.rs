@@ -8,7 +8,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 /// A JSON request body.
-pub struct Body<T>(pub T);
+pub(crate) struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
@@ -22,7 +22,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 }
 
 /// Query-string parameters.
-pub struct Params<T>(pub T);
+pub(crate) struct Params<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
@@ -36,12 +36,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 }
 
 /// The CSRF token a browser sends with a change made through the API.
-pub fn csrf_header(parts: &axum::http::HeaderMap) -> Option<&str> {
+pub(crate) fn csrf_header(parts: &axum::http::HeaderMap) -> Option<&str> {
     parts.get("x-csrf-token").and_then(|value| value.to_str().ok())
 }
 
 /// A single path parameter (an id).
-pub struct Id(pub String);
+pub(crate) struct Id(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = ApiError;

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 use tracing::Instrument as _;
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub(super) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -106,7 +106,7 @@ impl HttpMetrics {
 }
 
 /// Request id, log span, security headers and metrics, around every request.
-pub async fn around(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(super) async fn around(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let id = request_id(&request);
     // The matched pattern, never the raw path: ids in paths would make unbounded label sets.
     let route = request

@@ -56,7 +56,7 @@ async fn render(state: &AppState) -> Result<String, crate::store::StoreError> {
     Ok(text)
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     match render(&state).await {
         Ok(text) => ([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
         Err(error) => unavailable("metrics_unavailable", &error),

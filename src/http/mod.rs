@@ -7,13 +7,13 @@
 
 pub mod api;
 pub mod auth;
-pub mod error;
-pub mod extract;
+pub(crate) mod error;
+pub(crate) mod extract;
 mod layers;
 mod metrics;
-pub mod openapi;
+pub(crate) mod openapi;
 mod startup;
-pub mod web;
+pub(crate) mod web;
 
 pub use startup::{Application, ServeOptions, StartError};
 

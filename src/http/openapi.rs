@@ -50,7 +50,7 @@ fn error_response(description: &str, error: &Value) -> Value {
 }
 
 /// The whole document, built once.
-pub fn document() -> &'static Value {
+pub(crate) fn document() -> &'static Value {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
     DOCUMENT.get_or_init(build)
 }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 /// Places a crash test can stop at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HoldPoint {
+pub(super) enum HoldPoint {
     /// The drafter returned; nothing is committed yet.
     Drafted,
     /// A draft and its job's completion are committed.
@@ -53,7 +53,7 @@ fn configured() -> Option<&'static Hold> {
 }
 
 /// Holds forever when `point` is the configured one and this is its Nth arrival.
-pub async fn reached(point: HoldPoint) {
+pub(super) async fn reached(point: HoldPoint) {
     let Some(hold) = configured() else { return };
     if hold.point != point.name() {
         return;

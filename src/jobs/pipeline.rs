@@ -20,18 +20,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-pub const SYNC: &str = "sync";
-pub const SNAPSHOT: &str = "snapshot";
-pub const REPORT: &str = "report";
-pub const PLAN: &str = "plan";
-pub const DRAFT: &str = "draft";
-pub const DELIVER: &str = "deliver";
+pub(super) const SYNC: &str = "sync";
+pub(super) const SNAPSHOT: &str = "snapshot";
+pub(super) const REPORT: &str = "report";
+pub(super) const PLAN: &str = "plan";
+pub(super) const DRAFT: &str = "draft";
+pub(super) const DELIVER: &str = "deliver";
 /// Brings coaching memory up to date with the run's snapshot (only with a memory).
-pub const MEMORY: &str = "memory";
+pub(super) const MEMORY: &str = "memory";
 
 /// Deliveries go ahead of drafts, so messages leave as soon as they are approved.
 const STEP_PRIORITY: i64 = 0;
-pub const DELIVER_PRIORITY: i64 = 5;
+pub(super) const DELIVER_PRIORITY: i64 = 5;
 const DRAFT_PRIORITY: i64 = 10;
 
 /// Who a run drafts for.
@@ -126,7 +126,7 @@ pub(super) fn step_job(kind: &str, scope: String, run_id: &str, payload: &StepPa
 
 /// Creates the run and enqueues its first step inside `tx`; returns the run and whether it is
 /// new. Starting an existing run changes nothing.
-pub async fn start_run_in(
+pub(super) async fn start_run_in(
     store: &Store,
     tx: &mut Transaction<'_, Any>,
     config: &Config,

@@ -24,7 +24,7 @@ pub fn backoff(settings: &JobsConfig, attempt: i64, key: &str) -> Duration {
 }
 
 /// A unique name for this process's worker, shown as the lease owner.
-pub fn worker_name() -> String {
+pub(super) fn worker_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
     let nonce = Sha256::digest(format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes());
     format!("{host}:{}:{}", std::process::id(), &hex::encode(nonce)[..8])

@@ -30,13 +30,13 @@ pub struct DueSlot {
     pub baseline: bool,
 }
 
-pub fn schedule_key(kind: DraftKind, timezone: &str) -> String {
+pub(super) fn schedule_key(kind: DraftKind, timezone: &str) -> String {
     format!("{}@{timezone}", kind.as_str())
 }
 
 /// The zone a recipient's messages are scheduled in: their own, or the organisation's when
 /// theirs is not a known zone.
-pub fn recipient_zone<'a>(person_zone: &'a str, org_zone: &'a str) -> &'a str {
+pub(super) fn recipient_zone<'a>(person_zone: &'a str, org_zone: &'a str) -> &'a str {
     if person_zone.parse::<Tz>().is_ok() {
         person_zone
     } else {

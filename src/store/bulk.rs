@@ -45,7 +45,7 @@ impl From<f64> for Value {
 
 /// A table write: `INSERT … ON CONFLICT (key) DO UPDATE` the non-key columns, or `DO NOTHING`
 /// when every column is part of the key.
-pub struct Upsert<'a> {
+pub(super) struct Upsert<'a> {
     pub table: &'a str,
     pub columns: &'a [&'a str],
     pub key: &'a [&'a str],
@@ -93,7 +93,7 @@ impl Upsert<'_> {
 
     /// Writes `rows` (each exactly `columns.len()` values). Rows sharing a key within one call
     /// must be de-duplicated by the caller: Postgres refuses to update one row twice per statement.
-    pub async fn run(
+    pub(super) async fn run(
         &self,
         tx: &mut Transaction<'_, Any>,
         backend: Backend,

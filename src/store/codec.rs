@@ -3,20 +3,20 @@
 use super::StoreError;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
-pub fn timestamp(value: &DateTime<Utc>) -> String {
+pub(super) fn timestamp(value: &DateTime<Utc>) -> String {
     value.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub fn date(value: &NaiveDate) -> String {
+pub(super) fn date(value: &NaiveDate) -> String {
     value.format("%Y-%m-%d").to_string()
 }
 
 /// Builds a `Corrupt` error for a stored value that no longer parses.
-pub fn corrupt(table: &'static str, id: &str, field: &'static str, reason: impl ToString) -> StoreError {
+pub(super) fn corrupt(table: &'static str, id: &str, field: &'static str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt { table, id: id.to_owned(), field, reason: reason.to_string() }
 }
 
-pub fn parse_timestamp(
+pub(super) fn parse_timestamp(
     table: &'static str,
     id: &str,
     field: &'static str,
@@ -25,15 +25,20 @@ pub fn parse_timestamp(
     DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|e| corrupt(table, id, field, e))
 }
 
-pub fn parse_date(table: &'static str, id: &str, field: &'static str, text: &str) -> Result<NaiveDate, StoreError> {
+pub(super) fn parse_date(
+    table: &'static str,
+    id: &str,
+    field: &'static str,
+    text: &str,
+) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| corrupt(table, id, field, e))
 }
 
-pub fn json<T: serde::Serialize>(value: &T) -> String {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
-pub fn parse_json<T: serde::de::DeserializeOwned>(
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
     table: &'static str,
     id: &str,
     field: &'static str,
@@ -43,7 +48,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Parses an enum stored through its serde snake_case name.
-pub fn parse_enum<T: serde::de::DeserializeOwned>(
+pub(super) fn parse_enum<T: serde::de::DeserializeOwned>(
     table: &'static str,
     id: &str,
     field: &'static str,

@@ -12,7 +12,7 @@ pub fn instant(value: &DateTime<Utc>) -> String {
     value.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-pub fn parse_instant(
+pub(super) fn parse_instant(
     table: &'static str,
     id: &str,
     field: &'static str,

@@ -10,17 +10,17 @@ use rusqlite::Connection;
 use std::str::FromStr;
 
 /// A row's column as borrowed text (an error when it is NULL or not text).
-pub fn text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Result<&'r str, StoreError> {
+pub(super) fn text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Result<&'r str, StoreError> {
     Ok(row.get_ref(column)?.as_str().map_err(rusqlite::Error::from)?)
 }
 
 /// A row's column as borrowed text, `None` for NULL.
-pub fn optional_text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Result<Option<&'r str>, StoreError> {
+pub(super) fn optional_text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> Result<Option<&'r str>, StoreError> {
     Ok(row.get_ref(column)?.as_str_or_null().map_err(rusqlite::Error::from)?)
 }
 
 /// Reads every row of `sql` with `each`.
-pub fn each_row(
+pub(super) fn each_row(
     connection: &Connection,
     sql: &str,
     mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
@@ -57,7 +57,7 @@ fn optional_id<T>(
 }
 
 /// Everything but activities and deal history.
-pub fn small_tables(connection: &Connection) -> Result<Dataset, StoreError> {
+pub(super) fn small_tables(connection: &Connection) -> Result<Dataset, StoreError> {
     let mut data = Dataset::default();
     let mut stages = Vec::new();
     let sql = "SELECT pipeline, stage_key, label, sort_order, probability, status FROM stages";

@@ -3,7 +3,7 @@
 //! stand-ins for the vendors' APIs built from their documented payloads ([`vendors`]), and
 //! graded eval suites ([`eval`]).
 
-pub mod bench;
+pub(crate) mod bench;
 pub mod eval;
 pub mod sim;
 pub mod vendors;

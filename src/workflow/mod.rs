@@ -4,7 +4,7 @@
 //!
 //! States: `drafted` → `approved` | `edited` | `rejected` → `delivered` | `failed`.
 
-pub mod audit;
+pub(crate) mod audit;
 mod decisions;
 pub mod deliver;
 mod policy;

@@ -7,7 +7,7 @@ use crate::store::{DraftRecord, PersonRef};
 
 /// What deciding who may review a draft reads of it.
 #[derive(Debug, Clone, Copy)]
-pub struct Reviewable<'a> {
+pub(super) struct Reviewable<'a> {
     pub id: &'a str,
     pub recipient_id: &'a str,
     pub recipient_name: &'a str,
@@ -28,7 +28,7 @@ impl<'a> From<&'a DraftRecord> for Reviewable<'a> {
 
 /// Checks that `reviewer` (an email or person id, resolved to `person` when known) may decide on
 /// `draft` under its recorded policy.
-pub fn authorise(
+pub(super) fn authorise(
     config: &ReviewConfig,
     draft: Reviewable<'_>,
     reviewer: &str,

@@ -56,7 +56,7 @@ fn exposures(snapshot: &Snapshot, forecast: &ForecastRisk) -> Vec<ExposureNote> 
         .collect()
 }
 
-pub fn memo(snapshot: &Snapshot) -> ForecastMemo {
+pub(super) fn memo(snapshot: &Snapshot) -> ForecastMemo {
     let Some(forecast) = &snapshot.forecast else { return empty(snapshot) };
     let concentration: Vec<ConcentrationNote> = forecast
         .by_account

@@ -88,7 +88,7 @@ fn wins(snapshot: &Snapshot) -> Vec<WinNote> {
         .collect()
 }
 
-pub fn brief(snapshot: &Snapshot) -> InterventionBrief {
+pub(super) fn brief(snapshot: &Snapshot) -> InterventionBrief {
     let Some(team) = &snapshot.team else {
         return InterventionBrief {
             headline: "No rep reports to you in this snapshot.".to_owned(),

@@ -71,7 +71,7 @@ fn going_well(snapshot: &Snapshot) -> String {
     }
 }
 
-pub fn nudge(snapshot: &Snapshot) -> RepNudge {
+pub(super) fn nudge(snapshot: &Snapshot) -> RepNudge {
     let deals: Vec<DealAction> =
         snapshot.deals_by_urgency().into_iter().take(DEALS_IN_NUDGE).map(|d| deal_action(snapshot, d)).collect();
     let headline = match deals.first() {

@@ -14,9 +14,9 @@ use super::store::SparseVector;
 use std::collections::BTreeMap;
 
 /// Term-frequency saturation.
-pub const K1: f32 = 1.2;
+pub(crate) const K1: f32 = 1.2;
 /// Length normalisation strength.
-pub const B: f32 = 0.75;
+pub(crate) const B: f32 = 0.75;
 
 const MIN_TOKEN_CHARS: usize = 2;
 const MAX_TOKEN_CHARS: usize = 40;
@@ -33,7 +33,7 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 /// The terms of `text`, in order, after stop-word removal and stemming.
-pub fn tokens(text: &str) -> Vec<String> {
+pub(crate) fn tokens(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .map(str::to_lowercase)
@@ -47,7 +47,7 @@ pub fn tokens(text: &str) -> Vec<String> {
 
 /// A light, deterministic suffix stripper: enough to join "deals"/"deal", "stalled"/"stall",
 /// "meetings"/"meeting", without a full stemmer's surprises on domain words.
-pub fn stem(word: &str) -> String {
+pub(crate) fn stem(word: &str) -> String {
     if word.chars().any(|c| c.is_ascii_digit()) || !word.is_ascii() {
         return word.to_owned();
     }
@@ -85,7 +85,7 @@ fn strip_verb_suffix(word: &str) -> String {
 }
 
 /// The 32-bit FNV-1a hash of a term: stable across versions, platforms and processes.
-pub fn term_id(term: &str) -> u32 {
+pub(crate) fn term_id(term: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     for byte in term.as_bytes() {
         hash ^= u32::from(*byte);
@@ -95,7 +95,8 @@ pub fn term_id(term: &str) -> u32 {
 }
 
 /// Inverse document frequency of a term found in `containing` of `documents` points.
-pub fn idf(documents: u64, containing: u64) -> f64 {
+#[cfg(test)]
+pub(crate) fn idf(documents: u64, containing: u64) -> f64 {
     let n = documents as f64;
     let df = containing.min(documents) as f64;
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()

@@ -15,7 +15,7 @@ use std::time::Duration;
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
 
 /// A client for an OpenAI-compatible embeddings endpoint.
-pub struct DenseEmbedder {
+pub(crate) struct DenseEmbedder {
     client: reqwest::Client,
     url: String,
     api_key: String,
@@ -45,7 +45,7 @@ enum AttemptError {
 }
 
 impl DenseEmbedder {
-    pub fn from_config(config: &EmbeddingsConfig) -> Result<Self, MemoryError> {
+    pub(crate) fn from_config(config: &EmbeddingsConfig) -> Result<Self, MemoryError> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.timeout_secs))
             .build()
@@ -67,7 +67,7 @@ impl DenseEmbedder {
     }
 
     /// The vector length, asking the endpoint once when it was not configured.
-    pub async fn dimensions(&self) -> Result<usize, MemoryError> {
+    pub(crate) async fn dimensions(&self) -> Result<usize, MemoryError> {
         if let Some(size) = self.dimensions.get() {
             return Ok(*size);
         }
@@ -76,7 +76,7 @@ impl DenseEmbedder {
     }
 
     /// One vector per text, in order.
-    pub async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MemoryError> {
+    pub(crate) async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MemoryError> {
         let mut vectors = Vec::with_capacity(texts.len());
         for batch in texts.chunks(self.batch_size) {
             vectors.extend(self.embed_batch(batch).await?);

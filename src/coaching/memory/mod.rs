@@ -8,16 +8,16 @@
 //! layer, so a rep's recall never returns another rep's coaching.
 
 pub mod advice;
-pub mod bm25;
+pub(crate) mod bm25;
 pub mod collections;
 pub mod deals;
-pub mod edge;
-pub mod embed;
-pub mod playbook;
-pub mod quality;
-pub mod retrieval;
-pub mod server;
-pub mod store;
+pub(crate) mod edge;
+pub(crate) mod embed;
+pub(crate) mod playbook;
+pub(crate) mod quality;
+pub(crate) mod retrieval;
+pub(crate) mod server;
+pub(crate) mod store;
 pub mod tools;
 
 #[cfg(test)]

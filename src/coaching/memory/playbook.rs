@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The built-in playbook, by file name.
-pub const BUILT_IN: [(&str, &str); 6] = [
+pub(crate) const BUILT_IN: [(&str, &str); 6] = [
     ("stalled-deals.md", include_str!("playbook/stalled-deals.md")),
     ("multithreading.md", include_str!("playbook/multithreading.md")),
     ("executive-access.md", include_str!("playbook/executive-access.md")),
@@ -26,7 +26,7 @@ const MAX_PASSAGE_CHARS: usize = 1_500;
 
 /// One Markdown file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
+pub(crate) struct Source {
     /// The file name without extension, e.g. `stalled-deals`.
     pub doc: String,
     pub markdown: String,
@@ -34,7 +34,7 @@ pub struct Source {
 
 /// One section of a playbook file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Passage {
+pub(crate) struct Passage {
     /// `doc#section-slug`, stable while the heading does not change.
     pub key: String,
     pub doc: String,
@@ -47,7 +47,7 @@ pub struct Passage {
 
 impl Passage {
     /// What is indexed: the heading path, then the body.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         format!("{}\n\n{}", self.title, self.body)
     }
 
@@ -65,7 +65,7 @@ pub struct SyncReport {
 }
 
 /// The built-in playbook when `dir` is empty, else every `*.md` file in `dir`, by name.
-pub fn load_sources(dir: &str) -> Result<Vec<Source>, MemoryError> {
+pub(crate) fn load_sources(dir: &str) -> Result<Vec<Source>, MemoryError> {
     if dir.trim().is_empty() {
         return Ok(BUILT_IN.iter().map(|(name, text)| source(name, text)).collect());
     }
@@ -107,7 +107,7 @@ fn slug(text: &str) -> String {
 }
 
 /// Cuts one file into passages at every heading; fenced code is kept whole.
-pub fn passages(source: &Source) -> Vec<Passage> {
+pub(crate) fn passages(source: &Source) -> Vec<Passage> {
     let mut sections: Vec<(Vec<String>, String)> = Vec::new();
     let mut path: Vec<(usize, String)> = Vec::new();
     let mut body = String::new();
@@ -185,7 +185,7 @@ fn split_long(text: &str) -> Vec<String> {
 }
 
 /// Makes the playbook collection hold exactly the passages of `sources`.
-pub async fn sync<S: VectorStore>(memory: &Memory<S>, sources: &[Source]) -> Result<SyncReport, MemoryError> {
+pub(crate) async fn sync<S: VectorStore>(memory: &Memory<S>, sources: &[Source]) -> Result<SyncReport, MemoryError> {
     let all: Vec<Passage> = sources.iter().flat_map(passages).collect();
     let everything = ScopedFilter::new(Access::Organisation, Filter::default());
     let existing: BTreeMap<String, String> = memory
@@ -237,7 +237,7 @@ fn payload(passage: &Passage) -> Map<String, Value> {
 
 /// A passage found for a question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Found {
+pub(crate) struct Found {
     pub key: String,
     pub doc: String,
     pub title: String,
@@ -246,7 +246,7 @@ pub struct Found {
 }
 
 /// The `limit` passages that best answer `question`, optionally within one file.
-pub async fn search<S: VectorStore>(
+pub(crate) async fn search<S: VectorStore>(
     memory: &Memory<S>,
     question: &str,
     doc: Option<&str>,

@@ -6,7 +6,7 @@ use super::store::{Access, VectorStore};
 use super::{Memory, MemoryError};
 
 /// Questions and the passage keys that answer them.
-pub const PLAYBOOK_QUESTIONS: &[(&str, &[&str])] = &[
+pub(crate) const PLAYBOOK_QUESTIONS: &[(&str, &[&str])] = &[
     (
         "The client stopped answering after we sent the proposal, what should I check first?",
         &["stalled-deals#diagnose-before-you-chase", "multithreading#when-your-champion-goes-quiet"],
@@ -82,7 +82,7 @@ pub const PLAYBOOK_QUESTIONS: &[(&str, &[&str])] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Quality {
+pub(crate) struct Quality {
     pub questions: usize,
     pub k: usize,
     /// Mean share of each question's relevant passages found in the top k.
@@ -96,7 +96,7 @@ pub struct Quality {
 }
 
 /// Scores the playbook search of `memory` (which must hold the built-in playbook).
-pub async fn playbook_quality<S: VectorStore>(memory: &Memory<S>, k: usize) -> Result<Quality, MemoryError> {
+pub(crate) async fn playbook_quality<S: VectorStore>(memory: &Memory<S>, k: usize) -> Result<Quality, MemoryError> {
     let (mut recall, mut hits, mut mrr) = (0.0, 0.0, 0.0);
     let mut misses = Vec::new();
     for (question, relevant) in PLAYBOOK_QUESTIONS {

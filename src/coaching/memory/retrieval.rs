@@ -9,12 +9,12 @@ use super::MemoryError;
 use std::collections::BTreeMap;
 
 /// The usual RRF constant: damps the head so one list cannot dominate.
-pub const RRF_K: f32 = 60.0;
+pub(crate) const RRF_K: f32 = 60.0;
 /// Candidates fetched from each list per requested result before fusing.
 const FUSION_DEPTH: usize = 4;
 
 /// The `limit` best points of `collection` for `text` that `filter` lets through.
-pub async fn search<S: VectorStore>(
+pub(crate) async fn search<S: VectorStore>(
     store: &S,
     embedder: &Embedder,
     collection: &CollectionDef,
@@ -43,7 +43,7 @@ pub async fn search<S: VectorStore>(
 
 /// Fuses ranked lists: each point scores the sum of `1 / (RRF_K + rank)` over the lists it
 /// appears in. Ties break on the point id so equal inputs always give equal order.
-pub fn reciprocal_rank_fusion(lists: &[Vec<Hit>], limit: usize) -> Vec<Hit> {
+pub(crate) fn reciprocal_rank_fusion(lists: &[Vec<Hit>], limit: usize) -> Vec<Hit> {
     let mut fused: BTreeMap<String, Hit> = BTreeMap::new();
     for list in lists {
         for (rank, hit) in list.iter().enumerate() {

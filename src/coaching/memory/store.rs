@@ -12,17 +12,17 @@ use std::collections::BTreeSet;
 use std::future::Future;
 
 /// Owner of content every reader may see (the playbook).
-pub const SHARED_OWNER: &str = "org";
+pub(crate) const SHARED_OWNER: &str = "org";
 /// Payload key holding the person a point belongs to; indexed in every collection.
-pub const OWNER_FIELD: &str = "owner";
+pub(crate) const OWNER_FIELD: &str = "owner";
 /// Payload key holding the point's logical key, from which its id is derived.
-pub const KEY_FIELD: &str = "key";
+pub(crate) const KEY_FIELD: &str = "key";
 /// Payload key holding the text the vectors were computed from, so they can be rebuilt.
-pub const TEXT_FIELD: &str = "text";
+pub(crate) const TEXT_FIELD: &str = "text";
 /// Name of the dense vector in every collection that has one.
-pub const DENSE_VECTOR: &str = "dense";
+pub(crate) const DENSE_VECTOR: &str = "dense";
 /// Name of the BM25 sparse vector present in every collection.
-pub const SPARSE_VECTOR: &str = "bm25";
+pub(crate) const SPARSE_VECTOR: &str = "bm25";
 
 /// A sparse vector: sorted, unique term ids and their weights.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,7 +75,7 @@ impl Point {
 }
 
 /// The stable point id (a UUID, as both backends require) of `key` in `collection`.
-pub fn point_id(collection: &str, key: &str) -> String {
+pub(crate) fn point_id(collection: &str, key: &str) -> String {
     let digest = Sha256::digest(format!("{collection}\u{1f}{key}").as_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);

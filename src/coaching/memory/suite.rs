@@ -55,7 +55,7 @@ fn sparse(text: &str, access: Access, limit: usize) -> SearchRequest {
 }
 
 /// The contract, on the store `open` returns (called again to simulate a restart).
-pub async fn store_contract<S: VectorStore>(open: impl Fn() -> S) {
+pub(super) async fn store_contract<S: VectorStore>(open: impl Fn() -> S) {
     let store = open();
     assert_eq!(store.layout(COLLECTION).await.unwrap(), None);
     store.create_collection(&spec()).await.unwrap();

@@ -149,7 +149,7 @@ async fn similar_won_deals_stay_in_scope<S: VectorStore>(memory: &Memory<S>) {
 }
 
 /// The whole memory behaviour on the store `open` returns (called again for each restart).
-pub async fn memory_behaviour<S: VectorStore>(open: impl Fn() -> S) {
+pub(crate) async fn memory_behaviour<S: VectorStore>(open: impl Fn() -> S) {
     let (memory, ensured) = Memory::start(open(), Embedder::sparse_only()).await.unwrap();
     assert!(ensured.iter().all(|(_, e)| *e == Ensured::Created), "{ensured:?}");
     assert!(!memory.is_hybrid());

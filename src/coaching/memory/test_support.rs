@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Environment variable naming a Qdrant server (gRPC URL) for the server-backend tests.
-pub const QDRANT_URL_VAR: &str = "CANDOR_TEST_QDRANT_URL";
+pub(super) const QDRANT_URL_VAR: &str = "CANDOR_TEST_QDRANT_URL";
 
 #[derive(Clone)]
 struct FakeState {
@@ -28,7 +28,7 @@ struct FakeState {
 }
 
 /// A running fake embeddings endpoint.
-pub struct FakeEmbeddings {
+pub(super) struct FakeEmbeddings {
     pub base_url: String,
     pub calls: Arc<AtomicUsize>,
     /// Texts embedded, over all successful calls.
@@ -37,7 +37,7 @@ pub struct FakeEmbeddings {
 }
 
 impl FakeEmbeddings {
-    pub fn config(&self, batch_size: usize) -> EmbeddingsConfig {
+    pub(super) fn config(&self, batch_size: usize) -> EmbeddingsConfig {
         EmbeddingsConfig {
             base_url: self.base_url.clone(),
             api_key: Secret::new("test-key"),
@@ -50,13 +50,13 @@ impl FakeEmbeddings {
         }
     }
 
-    pub fn calls(&self) -> usize {
+    pub(super) fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
 }
 
 /// A bag-of-words vector: each term adds to one of `dims` buckets, then unit length.
-pub fn fake_vector(text: &str, dims: usize) -> Vec<f32> {
+pub(super) fn fake_vector(text: &str, dims: usize) -> Vec<f32> {
     let mut vector = vec![0.0f32; dims];
     for token in tokens(text) {
         vector[term_id(&token) as usize % dims] += 1.0;
@@ -88,7 +88,7 @@ async fn embeddings(State(state): State<FakeState>, Json(body): Json<Value>) -> 
 }
 
 /// Starts a fake endpoint on 127.0.0.1 that answers 503 to its first `fail_first` calls.
-pub async fn spawn_embeddings(dims: usize, fail_first: usize) -> FakeEmbeddings {
+pub(super) async fn spawn_embeddings(dims: usize, fail_first: usize) -> FakeEmbeddings {
     let calls = Arc::new(AtomicUsize::new(0));
     let inputs = Arc::new(AtomicUsize::new(0));
     let state = FakeState { dims, fail_first, calls: calls.clone(), inputs: inputs.clone() };
@@ -102,17 +102,17 @@ pub async fn spawn_embeddings(dims: usize, fail_first: usize) -> FakeEmbeddings 
 }
 
 /// Opens the embedded store at one directory, again and again (a restart).
-pub struct EdgeAt(pub PathBuf);
+pub(super) struct EdgeAt(pub PathBuf);
 
 impl EdgeAt {
-    pub fn open(&self) -> EdgeStore {
+    pub(super) fn open(&self) -> EdgeStore {
         EdgeStore::open(&self.0, "t_").unwrap()
     }
 }
 
 /// The server-backend configuration from the environment, with a prefix unique to this run,
 /// or `None` (and a printed reason) when no server is configured.
-pub fn server_config(test: &str) -> Option<QdrantConfig> {
+pub(super) fn server_config(test: &str) -> Option<QdrantConfig> {
     let Ok(url) = std::env::var(QDRANT_URL_VAR) else {
         println!("skipping {test} on the Qdrant server backend: {QDRANT_URL_VAR} is not set");
         return None;
@@ -126,6 +126,6 @@ pub fn server_config(test: &str) -> Option<QdrantConfig> {
     })
 }
 
-pub fn open_server(config: &QdrantConfig) -> ServerStore {
+pub(super) fn open_server(config: &QdrantConfig) -> ServerStore {
     ServerStore::connect(config).unwrap()
 }

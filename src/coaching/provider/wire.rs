@@ -8,13 +8,13 @@ use crate::coaching::tools::ToolSpec;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub struct RequestOptions<'a> {
+pub(super) struct RequestOptions<'a> {
     pub model: &'a str,
     pub max_completion_tokens: u32,
     pub temperature: f32,
 }
 
-pub fn request_body(messages: &[Message], tools: &[ToolSpec], options: &RequestOptions<'_>) -> Value {
+pub(super) fn request_body(messages: &[Message], tools: &[ToolSpec], options: &RequestOptions<'_>) -> Value {
     let messages: Vec<Value> = messages.iter().map(message_json).collect();
     let tools: Vec<Value> = tools.iter().map(ToolSpec::definition).collect();
     json!({
@@ -52,7 +52,7 @@ fn message_json(message: &Message) -> Value {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct WireResponse {
+pub(super) struct WireResponse {
     #[serde(default)]
     choices: Vec<WireChoice>,
     #[serde(default)]
@@ -98,7 +98,7 @@ struct WireUsage {
 
 impl WireResponse {
     /// The first choice as a reply; tool calls without an id get one so the transcript pairs up.
-    pub fn into_reply(self, call_number: u32) -> Result<ModelReply, String> {
+    pub(super) fn into_reply(self, call_number: u32) -> Result<ModelReply, String> {
         let usage = self
             .usage
             .map(|u| Usage { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens })

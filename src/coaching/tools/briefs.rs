@@ -6,31 +6,31 @@ use crate::engine::risk::numbers::pct_text;
 use crate::engine::risk::{DealRisk, Flag, Scorecard};
 use serde::Serialize;
 
-pub const QUOTE_OPEN: &str = "<quoted-source>";
-pub const QUOTE_CLOSE: &str = "</quoted-source>";
+pub(crate) const QUOTE_OPEN: &str = "<quoted-source>";
+pub(crate) const QUOTE_CLOSE: &str = "</quoted-source>";
 
 /// Wraps untrusted text (an email subject or body, a meeting description) so the model can
 /// tell it from instructions; markers inside the text are defused so it cannot close the quote.
-pub fn quote_source(text: &str) -> String {
+pub(crate) fn quote_source(text: &str) -> String {
     let defused = text.replace(QUOTE_OPEN, "<quoted source>").replace(QUOTE_CLOSE, "</quoted source>");
     format!("{QUOTE_OPEN}{defused}{QUOTE_CLOSE}")
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct FlagBrief {
+pub(super) struct FlagBrief {
     pub signal: &'static str,
     pub severity: &'static str,
     pub reason: String,
 }
 
 impl FlagBrief {
-    pub fn from_flag(flag: &Flag) -> Self {
+    pub(super) fn from_flag(flag: &Flag) -> Self {
         Self { signal: flag.signal.as_str(), severity: flag.severity.as_str(), reason: flag.reason.clone() }
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct DealBrief {
+pub(super) struct DealBrief {
     pub deal_id: String,
     pub name: String,
     pub account: Option<String>,
@@ -48,7 +48,7 @@ pub struct DealBrief {
 }
 
 impl DealBrief {
-    pub fn new(snapshot: &Snapshot, deal: &DealRisk) -> Self {
+    pub(super) fn new(snapshot: &Snapshot, deal: &DealRisk) -> Self {
         let owner = (snapshot.recipient.person_id != deal.owner_id)
             .then(|| snapshot.person_name(&deal.owner_id).map(str::to_owned))
             .flatten();
@@ -70,7 +70,7 @@ impl DealBrief {
 }
 
 /// The share of its owner's quota a deal adds if won; `None` without a quota.
-pub fn attainment_added(snapshot: &Snapshot, deal: &DealRisk) -> Option<f64> {
+pub(crate) fn attainment_added(snapshot: &Snapshot, deal: &DealRisk) -> Option<f64> {
     let card = snapshot.scorecard(&deal.owner_id)?;
     (card.quota_minor > 0 && deal.currency == snapshot.currency)
         .then(|| deal.amount_minor as f64 / card.quota_minor as f64)
@@ -78,7 +78,7 @@ pub fn attainment_added(snapshot: &Snapshot, deal: &DealRisk) -> Option<f64> {
 
 /// One recent activity, its text quoted as untrusted source data.
 #[derive(Debug, Clone, Serialize)]
-pub struct ActivityView {
+pub(super) struct ActivityView {
     pub activity_id: String,
     pub on: String,
     pub kind: String,
@@ -90,7 +90,7 @@ pub struct ActivityView {
 }
 
 impl ActivityView {
-    pub fn new(activity: &ActivityBrief) -> Self {
+    pub(super) fn new(activity: &ActivityBrief) -> Self {
         Self {
             activity_id: activity.activity_id.clone(),
             on: activity.occurred_on.to_string(),
@@ -103,7 +103,7 @@ impl ActivityView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ScorecardBrief {
+pub(super) struct ScorecardBrief {
     pub person_id: String,
     pub name: String,
     pub period: String,
@@ -123,7 +123,7 @@ pub struct ScorecardBrief {
 }
 
 impl ScorecardBrief {
-    pub fn new(snapshot: &Snapshot, card: &Scorecard) -> Self {
+    pub(super) fn new(snapshot: &Snapshot, card: &Scorecard) -> Self {
         Self {
             person_id: card.person_id.clone(),
             name: card.name.clone(),
@@ -146,7 +146,7 @@ impl ScorecardBrief {
 /// The bonus outlook's basis: the rep's own statement and slip costs from the comp engine when
 /// plans are configured (see [`crate::coaching::pay`]); otherwise attainment against quota alone,
 /// and the text says no plan is loaded. Figures are the snapshot's, so the validator grounds them.
-pub fn bonus_basis(snapshot: &Snapshot, card: &Scorecard) -> String {
+pub(crate) fn bonus_basis(snapshot: &Snapshot, card: &Scorecard) -> String {
     let Some(pay) = snapshot.pay.as_ref().filter(|p| p.person_id == card.person_id) else {
         return format!(
             "attainment against quota only ({} of {}); no compensation plan is loaded, so no payout figure exists",

@@ -9,21 +9,21 @@ use crate::engine::risk::Severity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub const FLAGGED: &str = "list_flagged_deals";
-pub const DETAIL: &str = "get_deal_detail";
+pub(super) const FLAGGED: &str = "list_flagged_deals";
+pub(super) const DETAIL: &str = "get_deal_detail";
 const DEFAULT_LIMIT: u32 = 5;
 const MAX_LIMIT: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SeverityFilter {
+pub(super) enum SeverityFilter {
     Warn,
     High,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FlaggedDealsArgs {
+pub(super) struct FlaggedDealsArgs {
     /// Lowest flag severity to include (default warn).
     #[serde(default)]
     pub min_severity: Option<SeverityFilter>,
@@ -33,13 +33,13 @@ pub struct FlaggedDealsArgs {
 }
 
 #[derive(Debug, Serialize)]
-pub struct FlaggedDeals {
+pub(super) struct FlaggedDeals {
     pub total_flagged: usize,
     pub ranked_by: &'static str,
     pub deals: Vec<DealBrief>,
 }
 
-pub struct FlaggedDealsTool;
+pub(super) struct FlaggedDealsTool;
 
 impl Tool for FlaggedDealsTool {
     const NAME: &'static str = FLAGGED;
@@ -66,13 +66,13 @@ impl Tool for FlaggedDealsTool {
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DealDetailArgs {
+pub(super) struct DealDetailArgs {
     /// A deal id returned by another tool.
     pub deal_id: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FlagEvidence {
+pub(super) struct FlagEvidence {
     #[serde(flatten)]
     pub flag: FlagBrief,
     pub activity_ids: Vec<String>,
@@ -80,7 +80,7 @@ pub struct FlagEvidence {
 }
 
 #[derive(Debug, Serialize)]
-pub struct DealDetail {
+pub(super) struct DealDetail {
     pub deal: DealBrief,
     pub slip_probability: String,
     pub win_probability_method: &'static str,
@@ -91,7 +91,7 @@ pub struct DealDetail {
     pub recent_activity: Vec<ActivityView>,
 }
 
-pub struct DealDetailTool;
+pub(super) struct DealDetailTool;
 
 impl Tool for DealDetailTool {
     const NAME: &'static str = DETAIL;

@@ -5,7 +5,7 @@ use super::all_tools;
 use std::path::Path;
 
 /// Each tool's file name and pretty JSON, in a stable order.
-pub fn rendered() -> Vec<(String, String)> {
+pub(crate) fn rendered() -> Vec<(String, String)> {
     all_tools()
         .into_iter()
         .map(|tool| {
@@ -17,7 +17,7 @@ pub fn rendered() -> Vec<(String, String)> {
 }
 
 /// Writes every definition into `dir`; returns the files written.
-pub fn write_all(dir: &Path) -> std::io::Result<Vec<String>> {
+pub(crate) fn write_all(dir: &Path) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     for (file, text) in rendered() {
@@ -28,7 +28,7 @@ pub fn write_all(dir: &Path) -> std::io::Result<Vec<String>> {
 }
 
 /// The files in `dir` that are missing or differ from the current types.
-pub fn drift(dir: &Path) -> Vec<String> {
+pub(crate) fn drift(dir: &Path) -> Vec<String> {
     rendered()
         .into_iter()
         .filter(|(file, text)| std::fs::read_to_string(dir.join(file)).ok().as_deref() != Some(text.as_str()))

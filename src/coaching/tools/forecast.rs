@@ -6,11 +6,11 @@ use crate::engine::risk::numbers::pct_text;
 use crate::engine::risk::Concentration;
 use serde::Serialize;
 
-pub const NAME: &str = "get_forecast_breakdown";
+pub(super) const NAME: &str = "get_forecast_breakdown";
 const TOP: usize = 5;
 
 #[derive(Debug, Serialize)]
-pub struct ConcentrationView {
+pub(super) struct ConcentrationView {
     pub key: String,
     pub deals: u32,
     pub amount: String,
@@ -19,7 +19,7 @@ pub struct ConcentrationView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ExposureView {
+pub(super) struct ExposureView {
     pub deal_id: String,
     pub name: String,
     pub owner: Option<String>,
@@ -31,7 +31,7 @@ pub struct ExposureView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ForecastBreakdown {
+pub(super) struct ForecastBreakdown {
     pub period: String,
     pub currency: String,
     /// Whole currency units, as `submit_forecast_memo` expects them.
@@ -56,7 +56,7 @@ pub struct ForecastBreakdown {
     pub how_computed: Vec<String>,
 }
 
-pub struct ForecastBreakdownTool;
+pub(super) struct ForecastBreakdownTool;
 
 impl Tool for ForecastBreakdownTool {
     const NAME: &'static str = NAME;

@@ -5,14 +5,14 @@
 
 mod briefs;
 mod deals;
-pub mod export;
+pub(crate) mod export;
 mod forecast;
-pub mod schema;
+pub(crate) mod schema;
 mod submit;
 mod summary;
 mod team;
 
-pub use briefs::{attainment_added, bonus_basis, quote_source, QUOTE_CLOSE, QUOTE_OPEN};
+pub(crate) use briefs::{attainment_added, bonus_basis, quote_source};
 
 use super::drafts::{Draft, DraftKind};
 use super::snapshot::Snapshot;
@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// What every tool sees: the recipient's snapshot and nothing else.
-pub struct ToolContext<'s> {
+pub(crate) struct ToolContext<'s> {
     pub snapshot: &'s Snapshot,
 }
 
@@ -38,7 +38,7 @@ pub enum ToolFailure {
 }
 
 /// A read tool: typed arguments in, typed output out.
-pub trait Tool {
+pub(crate) trait Tool {
     const NAME: &'static str;
     const DESCRIPTION: &'static str;
     type Args: JsonSchema + DeserializeOwned;
@@ -48,7 +48,7 @@ pub trait Tool {
 
 /// A successful call: data for the model, or the submitted draft.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ToolOutput {
+pub(crate) enum ToolOutput {
     Data(Value),
     Submitted(Draft),
 }
@@ -134,7 +134,7 @@ fn read_spec<T: Tool>() -> ToolSpec {
 }
 
 /// Every tool, for export and documentation.
-pub fn all_tools() -> Vec<ToolSpec> {
+pub(crate) fn all_tools() -> Vec<ToolSpec> {
     let mut tools = vec![
         read_spec::<summary::SnapshotSummaryTool>(),
         read_spec::<deals::FlaggedDealsTool>(),
@@ -150,7 +150,7 @@ pub fn all_tools() -> Vec<ToolSpec> {
 
 /// The tools offered when drafting `kind`: the read tools that role can use and its one
 /// submit tool.
-pub fn tools_for(kind: DraftKind) -> Vec<ToolSpec> {
+pub(crate) fn tools_for(kind: DraftKind) -> Vec<ToolSpec> {
     let reads: &[&str] = match kind {
         DraftKind::RepNudge => &[summary::NAME, deals::FLAGGED, deals::DETAIL],
         DraftKind::InterventionBrief => &[summary::NAME, team::TEAM, team::SCORECARD, deals::FLAGGED, deals::DETAIL],
@@ -161,7 +161,7 @@ pub fn tools_for(kind: DraftKind) -> Vec<ToolSpec> {
 
 /// [`tools_for`] plus the memory tools for `kind`, offered when the run has a vector memory;
 /// they come before the submit tool so the model reads them as more context to gather.
-pub fn tools_with_memory(kind: DraftKind) -> Vec<ToolSpec> {
+pub(crate) fn tools_with_memory(kind: DraftKind) -> Vec<ToolSpec> {
     let memory = crate::coaching::memory::tools::names_for(kind);
     let (submit, mut offered): (Vec<ToolSpec>, Vec<ToolSpec>) =
         tools_for(kind).into_iter().partition(|t| t.submits.is_some());
@@ -171,7 +171,7 @@ pub fn tools_with_memory(kind: DraftKind) -> Vec<ToolSpec> {
 }
 
 /// Runs the named tool among `offered`.
-pub fn call(
+pub(crate) fn call(
     offered: &[ToolSpec],
     context: &ToolContext<'_>,
     name: &str,
@@ -189,4 +189,4 @@ pub fn call(
 /// Arguments for a tool that takes none.
 #[derive(Debug, Clone, Default, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NoArgs {}
+pub(crate) struct NoArgs {}

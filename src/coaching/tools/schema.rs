@@ -23,7 +23,7 @@ const UNSUPPORTED: [&str; 12] = [
 ];
 
 /// The strict-mode parameters schema of `T`.
-pub fn strict_schema_for<T: JsonSchema>() -> Value {
+pub(crate) fn strict_schema_for<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft2020_12().with(|s| s.inline_subschemas = true).into_generator();
     let mut value = generator.into_root_schema_for::<T>().to_value();
     normalise(&mut value);
@@ -31,7 +31,7 @@ pub fn strict_schema_for<T: JsonSchema>() -> Value {
 }
 
 /// Rewrites a schema in place to the strict subset.
-pub fn normalise(value: &mut Value) {
+pub(crate) fn normalise(value: &mut Value) {
     match value {
         Value::Object(map) => normalise_object(map),
         Value::Array(items) => items.iter_mut().for_each(normalise),
@@ -67,7 +67,8 @@ fn normalise_object(map: &mut Map<String, Value>) {
 }
 
 /// Whether a schema uses only what strict mode accepts (used by tests and the export check).
-pub fn is_strict(value: &Value) -> Result<(), String> {
+#[cfg(test)]
+pub(crate) fn is_strict(value: &Value) -> Result<(), String> {
     match value {
         Value::Object(map) => {
             for key in UNSUPPORTED.iter().chain(["oneOf", "$ref", "$defs"].iter()) {

@@ -18,7 +18,7 @@ fn submit_forecast_memo(_context: &ToolContext<'_>, raw: &str) -> Result<ToolOut
         .map(|d| ToolOutput::Submitted(Draft::ForecastMemo(d)))
 }
 
-pub fn spec(kind: DraftKind) -> ToolSpec {
+pub(super) fn spec(kind: DraftKind) -> ToolSpec {
     match kind {
         DraftKind::RepNudge => ToolSpec {
             name: kind.submit_tool(),

@@ -7,12 +7,12 @@ use crate::engine::risk::numbers::pct_text;
 use crate::engine::risk::Severity;
 use serde::Serialize;
 
-pub const NAME: &str = "get_snapshot_summary";
+pub(super) const NAME: &str = "get_snapshot_summary";
 
-pub struct SnapshotSummaryTool;
+pub(super) struct SnapshotSummaryTool;
 
 #[derive(Debug, Serialize)]
-pub struct TeamTotals {
+pub(super) struct TeamTotals {
     pub manager: String,
     pub reps: usize,
     pub quota: String,
@@ -21,7 +21,7 @@ pub struct TeamTotals {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ForecastHeadline {
+pub(super) struct ForecastHeadline {
     pub p10: String,
     pub p50: String,
     pub p90: String,
@@ -31,7 +31,7 @@ pub struct ForecastHeadline {
 }
 
 #[derive(Debug, Serialize)]
-pub struct SnapshotSummary {
+pub(super) struct SnapshotSummary {
     pub recipient_id: String,
     pub recipient_name: String,
     pub role: &'static str,

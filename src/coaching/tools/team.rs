@@ -8,11 +8,11 @@ use crate::engine::risk::numbers::{pct_text, share};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub const TEAM: &str = "get_team_snapshot";
-pub const SCORECARD: &str = "get_rep_scorecard";
+pub(super) const TEAM: &str = "get_team_snapshot";
+pub(super) const SCORECARD: &str = "get_rep_scorecard";
 
 #[derive(Debug, Serialize)]
-pub struct DealToInspectView {
+pub(super) struct DealToInspectView {
     pub deal_id: String,
     pub name: String,
     pub amount: String,
@@ -21,7 +21,7 @@ pub struct DealToInspectView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RepNeedView {
+pub(super) struct RepNeedView {
     pub rank: u32,
     pub person_id: String,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct RepNeedView {
 
 /// One deal the team won in the last seven days, at the rep's credit share.
 #[derive(Debug, Serialize)]
-pub struct WinView {
+pub(super) struct WinView {
     pub person_id: String,
     pub name: String,
     pub deal_id: String,
@@ -44,7 +44,7 @@ pub struct WinView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct TeamView {
+pub(super) struct TeamView {
     pub manager: String,
     pub quota: String,
     pub booked: String,
@@ -58,11 +58,11 @@ pub struct TeamView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct TeamSnapshot {
+pub(super) struct TeamSnapshot {
     pub teams: Vec<TeamView>,
 }
 
-pub struct TeamSnapshotTool;
+pub(super) struct TeamSnapshotTool;
 
 impl Tool for TeamSnapshotTool {
     const NAME: &'static str = TEAM;
@@ -133,12 +133,12 @@ impl Tool for TeamSnapshotTool {
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RepScorecardArgs {
+pub(super) struct RepScorecardArgs {
     /// A rep's person id returned by another tool.
     pub person_id: String,
 }
 
-pub struct RepScorecardTool;
+pub(super) struct RepScorecardTool;
 
 impl Tool for RepScorecardTool {
     const NAME: &'static str = SCORECARD;

@@ -32,7 +32,7 @@ fn compliance(findings: &mut Vec<Finding>, code: &str, field: &str, detail: Stri
     findings.push(Finding::new(FindingCategory::Compliance, code, field, detail));
 }
 
-pub fn check(
+pub(super) fn check(
     draft: &Draft,
     facts: &Facts,
     directory: &Directory,
@@ -52,7 +52,7 @@ pub fn check(
     }
 }
 
-pub fn check_text(
+pub(super) fn check_text(
     field: &str,
     text: &str,
     facts: &Facts,

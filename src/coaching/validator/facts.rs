@@ -212,7 +212,7 @@ fn has_digit(text: &str) -> bool {
 }
 
 /// Lowercase words, for comparing text with quoted sources.
-pub fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 

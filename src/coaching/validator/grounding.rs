@@ -52,7 +52,7 @@ fn check_deal_name(field: &str, id: &str, name: &str, facts: &Facts, findings: &
 }
 
 /// The typed fields, then every free-text field.
-pub fn check(draft: &Draft, facts: &Facts, directory: &Directory, findings: &mut Vec<Finding>) {
+pub(super) fn check(draft: &Draft, facts: &Facts, directory: &Directory, findings: &mut Vec<Finding>) {
     for (field, id) in draft.deal_ids() {
         check_deal_id(&field, id, facts, directory, findings);
     }
@@ -214,7 +214,7 @@ fn check_wins(wins: &[WinNote], facts: &Facts, directory: &Directory, findings: 
 }
 
 /// Free text on its own (the eval graders read rendered drafts this way).
-pub fn check_text(field: &str, text: &str, facts: &Facts, directory: &Directory, findings: &mut Vec<Finding>) {
+pub(super) fn check_text(field: &str, text: &str, facts: &Facts, directory: &Directory, findings: &mut Vec<Finding>) {
     check_text_with(field, text, facts, directory, &[], findings);
 }
 

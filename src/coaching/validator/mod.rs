@@ -4,11 +4,11 @@
 //! structure and length, and the compliance policy from configuration.
 
 mod compliance;
-pub mod facts;
+pub(crate) mod facts;
 mod grounding;
-pub mod names;
-pub mod numbers;
-pub mod quoted;
+pub(crate) mod names;
+pub(crate) mod numbers;
+pub(crate) mod quoted;
 mod structure;
 
 pub use facts::{Directory, Facts};

@@ -44,7 +44,7 @@ static NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Compiles a fixed pattern; a pattern that fails to compile matches nothing (the unit tests
 /// exercise every one, so that never ships).
-pub fn fixed_regex(pattern: &str) -> Option<Regex> {
+pub(crate) fn fixed_regex(pattern: &str) -> Option<Regex> {
     Regex::new(pattern).ok()
 }
 
@@ -54,7 +54,7 @@ fn month(text: &str) -> Option<u32> {
 }
 
 /// Dates stated in `text` (ISO, "30 Nov 2026", "Nov 30, 2026"), and the text with them blanked.
-pub fn extract_dates(text: &str) -> (Vec<(String, Option<NaiveDate>)>, String) {
+pub(crate) fn extract_dates(text: &str) -> (Vec<(String, Option<NaiveDate>)>, String) {
     let mut found = Vec::new();
     let mut blanked = text.to_owned();
     let captures = |re: &'static LazyLock<Option<Regex>>| {
@@ -89,7 +89,7 @@ pub fn extract_dates(text: &str) -> (Vec<(String, Option<NaiveDate>)>, String) {
 }
 
 /// Numbers stated in `text` once dates and labels are blanked.
-pub fn extract_numbers(text: &str) -> Vec<Stated> {
+pub(crate) fn extract_numbers(text: &str) -> Vec<Stated> {
     let text = match LABELS.as_ref() {
         Some(labels) => labels.replace_all(text, " ").into_owned(),
         None => text.to_owned(),

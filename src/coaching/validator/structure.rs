@@ -8,8 +8,8 @@ use crate::config::CompliancePolicy;
 use std::collections::BTreeSet;
 
 /// Longest single field, in characters.
-pub const MAX_FIELD_CHARS: usize = 700;
-pub const MAX_LIST: usize = 5;
+pub(super) const MAX_FIELD_CHARS: usize = 700;
+pub(super) const MAX_LIST: usize = 5;
 
 fn structure(findings: &mut Vec<Finding>, code: &str, field: &str, detail: String) {
     findings.push(Finding::new(FindingCategory::Structure, code, field, detail));
@@ -30,7 +30,13 @@ fn no_duplicates<'a>(findings: &mut Vec<Finding>, field: &str, ids: impl Iterato
     }
 }
 
-pub fn check(draft: &Draft, rendered: &str, facts: &Facts, policy: &CompliancePolicy, findings: &mut Vec<Finding>) {
+pub(super) fn check(
+    draft: &Draft,
+    rendered: &str,
+    facts: &Facts,
+    policy: &CompliancePolicy,
+    findings: &mut Vec<Finding>,
+) {
     for (field, text) in draft.texts() {
         if text.trim().is_empty() {
             structure(findings, "empty_section", &field, "is empty".to_owned());

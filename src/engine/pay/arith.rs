@@ -5,10 +5,10 @@
 use super::CompError;
 
 /// Basis points in one whole (10,000 bp = 100% = a multiplier of 1.0).
-pub const BP: i128 = 10_000;
+pub(crate) const BP: i128 = 10_000;
 
 /// The rounding rules, in words, printed on every statement.
-pub const ROUNDING_RULES: [&str; 6] = [
+pub(crate) const ROUNDING_RULES: [&str; 6] = [
     "Amounts are integers in the minor unit of the plan currency (cents for USD, yen for JPY); no step uses floating point.",
     "Each line is rounded once, to the minor unit, half away from zero; a total is the sum of the rounded lines shown.",
     "A credit split gives each person the floor of their share and hands the leftover minor units, one each, to the largest remainders (ties: order of the split), so the shares add up to the deal exactly.",
@@ -18,7 +18,7 @@ pub const ROUNDING_RULES: [&str; 6] = [
 ];
 
 /// `a * b / d`, rounded half away from zero. `d` must be positive.
-pub fn mul_div(a: i128, b: i128, d: i128) -> Result<i128, CompError> {
+pub(crate) fn mul_div(a: i128, b: i128, d: i128) -> Result<i128, CompError> {
     if d <= 0 {
         return Err(CompError::Arithmetic("division by a non-positive number".to_owned()));
     }
@@ -27,7 +27,7 @@ pub fn mul_div(a: i128, b: i128, d: i128) -> Result<i128, CompError> {
 }
 
 /// `n / d` rounded half away from zero, for `d > 0`.
-pub fn div_round(n: i128, d: i128) -> i128 {
+pub(crate) fn div_round(n: i128, d: i128) -> i128 {
     let quotient = n / d;
     let remainder = n % d;
     if remainder.abs() * 2 >= d {
@@ -38,17 +38,17 @@ pub fn div_round(n: i128, d: i128) -> i128 {
 }
 
 /// `minor × bp / 10,000`, rounded half away from zero.
-pub fn apply_bp(minor: i64, bp: i64) -> Result<i64, CompError> {
+pub(crate) fn apply_bp(minor: i64, bp: i64) -> Result<i64, CompError> {
     narrow(mul_div(i128::from(minor), i128::from(bp), BP)?)
 }
 
 /// `value × numerator / denominator`, rounded half away from zero.
-pub fn scale(value: i64, numerator: i64, denominator: i64) -> Result<i64, CompError> {
+pub(crate) fn scale(value: i64, numerator: i64, denominator: i64) -> Result<i64, CompError> {
     narrow(mul_div(i128::from(value), i128::from(numerator), i128::from(denominator))?)
 }
 
 /// `part / whole` in basis points, floored; 0 when `whole` is not positive.
-pub fn ratio_bp_floor(part: i64, whole: i64) -> i64 {
+pub(crate) fn ratio_bp_floor(part: i64, whole: i64) -> i64 {
     if whole <= 0 {
         return 0;
     }
@@ -56,11 +56,11 @@ pub fn ratio_bp_floor(part: i64, whole: i64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-pub fn narrow(value: i128) -> Result<i64, CompError> {
+pub(crate) fn narrow(value: i128) -> Result<i64, CompError> {
     i64::try_from(value).map_err(|_| CompError::Arithmetic(format!("{value} does not fit in 64 bits")))
 }
 
-pub fn checked_sum<I: IntoIterator<Item = i64>>(values: I) -> Result<i64, CompError> {
+pub(crate) fn checked_sum<I: IntoIterator<Item = i64>>(values: I) -> Result<i64, CompError> {
     values
         .into_iter()
         .try_fold(0i64, |total, v| total.checked_add(v))
@@ -69,7 +69,7 @@ pub fn checked_sum<I: IntoIterator<Item = i64>>(values: I) -> Result<i64, CompEr
 
 /// Splits `value` by `shares_bp` (which add up to 10,000) so the parts add up to `value` exactly:
 /// floors first, then one minor unit each to the largest remainders, ties in list order.
-pub fn split_exact(value: i64, shares_bp: &[u16]) -> Result<Vec<i64>, CompError> {
+pub(crate) fn split_exact(value: i64, shares_bp: &[u16]) -> Result<Vec<i64>, CompError> {
     let mut parts = Vec::with_capacity(shares_bp.len());
     let mut remainders = Vec::with_capacity(shares_bp.len());
     for (index, share) in shares_bp.iter().enumerate() {
@@ -96,7 +96,7 @@ pub fn split_exact(value: i64, shares_bp: &[u16]) -> Result<Vec<i64>, CompError>
 /// Shares `total` out in proportion to `weights` (non-negative) so the parts add up to `total`
 /// exactly: floors first, then one minor unit each to the largest remainders, ties in order.
 /// All zero weights give all zero parts.
-pub fn apportion(total: i64, weights: &[i64]) -> Result<Vec<i64>, CompError> {
+pub(crate) fn apportion(total: i64, weights: &[i64]) -> Result<Vec<i64>, CompError> {
     let whole = i128::from(checked_sum(weights.iter().map(|w| (*w).max(0)))?);
     if whole == 0 {
         return Ok(vec![0; weights.len()]);
@@ -126,7 +126,7 @@ pub fn apportion(total: i64, weights: &[i64]) -> Result<Vec<i64>, CompError> {
 
 /// Parses a non-negative decimal such as `"62.5"` into an integer with `places` implied
 /// decimals (`"62.5"` with 2 places → 6250). Refuses more decimals than `places`.
-pub fn parse_fixed(text: &str, places: u32) -> Option<i64> {
+pub(crate) fn parse_fixed(text: &str, places: u32) -> Option<i64> {
     let text = text.trim().trim_end_matches('%').trim();
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
@@ -148,7 +148,7 @@ pub fn parse_fixed(text: &str, places: u32) -> Option<i64> {
 }
 
 /// Basis points as a percentage with up to two decimals: 15000 → `150%`, 6250 → `62.5%`.
-pub fn bp_pct(bp: i64) -> String {
+pub(crate) fn bp_pct(bp: i64) -> String {
     let sign = if bp < 0 { "-" } else { "" };
     let abs = bp.unsigned_abs();
     let (whole, fraction) = (abs / 100, abs % 100);
@@ -160,7 +160,7 @@ pub fn bp_pct(bp: i64) -> String {
 }
 
 /// Basis points as a multiplier: 15000 → `1.5×`, 10000 → `1×`.
-pub fn bp_times(bp: i64) -> String {
+pub(crate) fn bp_times(bp: i64) -> String {
     let whole = bp / 10_000;
     let fraction = (bp % 10_000).unsigned_abs();
     if fraction == 0 {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 /// A period's earnings before holds and clawbacks.
 #[derive(Debug, Clone)]
-pub struct Earnings {
+pub(super) struct Earnings {
     pub period_target_incentive: i64,
     pub measures: Vec<MeasureResult>,
     pub lines: Vec<Line>,
@@ -311,7 +311,7 @@ fn outcome_figure(
 }
 
 /// The earnings of one period of `inputs` (the current one or an earlier one).
-pub fn earnings(facts: &PeriodFacts, inputs: &StatementInputs) -> Result<Earnings, CompError> {
+pub(super) fn earnings(facts: &PeriodFacts, inputs: &StatementInputs) -> Result<Earnings, CompError> {
     let plan = &facts.plan;
     let currency = plan.currency;
     let money = |v: i64| money_text(v, currency);

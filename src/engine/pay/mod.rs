@@ -10,17 +10,17 @@
 //! Entry points: [`PlanBook`] to load plans, [`gather`] then [`calculate`] for a statement,
 //! [`what_if`] and [`slip_cost`] for estimates, [`check_pay_talk`] for drafts.
 
-pub mod arith;
+pub(crate) mod arith;
 mod book;
 mod calc;
-pub mod facts;
+pub(crate) mod facts;
 mod inputs;
 mod measure;
-pub mod pay_talk;
-pub mod plan;
+pub(crate) mod pay_talk;
+pub(crate) mod plan;
 mod plan_file;
 mod settle;
-pub mod statement;
+pub(crate) mod statement;
 #[cfg(test)]
 pub(crate) mod test_data;
 #[cfg(test)]

@@ -71,7 +71,7 @@ impl MeasureKind {
 }
 
 /// Units of achievement that make one new logo.
-pub const LOGO_UNITS: i64 = 10_000;
+pub(crate) const LOGO_UNITS: i64 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

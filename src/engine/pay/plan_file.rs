@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A number as written: an integer, a decimal string, or a TOML float.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum Decimal {
+pub(super) enum Decimal {
     Int(i64),
     Text(String),
     Float(f64),

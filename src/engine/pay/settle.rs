@@ -24,7 +24,12 @@ fn hold_rule<'p>(plan: &'p Plan, deal: &WonDeal) -> Option<&'p Hold> {
 }
 
 /// The hold on a deal's earned pay and its status at `as_of`.
-pub fn deal_hold(plan: &Plan, deal: &WonDeal, earned: i64, as_of: NaiveDate) -> Result<Option<DealHold>, CompError> {
+pub(super) fn deal_hold(
+    plan: &Plan,
+    deal: &WonDeal,
+    earned: i64,
+    as_of: NaiveDate,
+) -> Result<Option<DealHold>, CompError> {
     let Some(rule) = hold_rule(plan, deal) else { return Ok(None) };
     if earned <= 0 {
         return Ok(None);

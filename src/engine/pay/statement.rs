@@ -166,7 +166,7 @@ pub fn money_text(minor: i64, currency: Currency) -> String {
 }
 
 /// Logo units as a count: 10,000 → `1`, 5,000 → `0.5`.
-pub fn logos_text(units: i64) -> String {
+pub(crate) fn logos_text(units: i64) -> String {
     let whole = units / super::plan::LOGO_UNITS;
     let fraction = (units % super::plan::LOGO_UNITS).unsigned_abs();
     if fraction == 0 {

@@ -5,15 +5,15 @@ use crate::domain::*;
 use crate::domain::{default_stages, StageCatalogue};
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub fn ts(date: &str) -> DateTime<Utc> {
+pub(crate) fn ts(date: &str) -> DateTime<Utc> {
     date.parse::<NaiveDate>().unwrap().and_hms_opt(12, 0, 0).unwrap().and_utc()
 }
 
-pub fn day(date: &str) -> NaiveDate {
+pub(crate) fn day(date: &str) -> NaiveDate {
     date.parse().unwrap()
 }
 
-pub fn person(id: &str, role: Role, manager: Option<&str>) -> Person {
+pub(crate) fn person(id: &str, role: Role, manager: Option<&str>) -> Person {
     Person {
         id: PersonId::parse(id).unwrap(),
         source: SourceName::parse("test").unwrap(),
@@ -29,7 +29,7 @@ pub fn person(id: &str, role: Role, manager: Option<&str>) -> Person {
 }
 
 /// The default stages and three people: a manager and two reps.
-pub fn dataset() -> Dataset {
+pub(crate) fn dataset() -> Dataset {
     Dataset {
         stages: StageCatalogue::new(default_stages()),
         people: vec![
@@ -42,7 +42,7 @@ pub fn dataset() -> Dataset {
 }
 
 /// A deal in `stage`; `won_on` sets `closed_at` (and the close date) for a won deal.
-pub fn deal(id: &str, owner: &str, account: &str, stage: &str, amount_minor: i64, won_on: Option<&str>) -> Deal {
+pub(crate) fn deal(id: &str, owner: &str, account: &str, stage: &str, amount_minor: i64, won_on: Option<&str>) -> Deal {
     Deal {
         id: DealId::parse(id).unwrap(),
         source: SourceName::parse("test").unwrap(),
@@ -65,7 +65,7 @@ pub fn deal(id: &str, owner: &str, account: &str, stage: &str, amount_minor: i64
     }
 }
 
-pub fn stage_change(id: &str, deal: &str, from: &str, to: &str, on: &str) -> DealHistory {
+pub(crate) fn stage_change(id: &str, deal: &str, from: &str, to: &str, on: &str) -> DealHistory {
     DealHistory {
         id: HistoryId::parse(id).unwrap(),
         source: SourceName::parse("test").unwrap(),
@@ -78,7 +78,7 @@ pub fn stage_change(id: &str, deal: &str, from: &str, to: &str, on: &str) -> Dea
     }
 }
 
-pub fn quota(person: &str, period: &str, amount_minor: i64) -> Quota {
+pub(crate) fn quota(person: &str, period: &str, amount_minor: i64) -> Quota {
     Quota {
         person_id: PersonId::parse(person).unwrap(),
         period: period.parse().unwrap(),

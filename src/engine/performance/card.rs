@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MetricKey {
+pub(crate) enum MetricKey {
     Attainment,
     Pace,
     Coverage,
@@ -21,20 +21,7 @@ pub enum MetricKey {
 }
 
 impl MetricKey {
-    pub const ALL: [MetricKey; 10] = [
-        MetricKey::Attainment,
-        MetricKey::Pace,
-        MetricKey::Coverage,
-        MetricKey::WinRate,
-        MetricKey::CycleDays,
-        MetricKey::AverageDeal,
-        MetricKey::ActivityTrend,
-        MetricKey::HighRiskShare,
-        MetricKey::OverdueCloseDates,
-        MetricKey::StaleNextSteps,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             MetricKey::Attainment => "attainment",
             MetricKey::Pace => "pace",
@@ -49,7 +36,7 @@ impl MetricKey {
         }
     }
 
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             MetricKey::Attainment => "attainment of quota",
             MetricKey::Pace => "pace to quota",
@@ -64,7 +51,7 @@ impl MetricKey {
         }
     }
 
-    pub fn higher_is_better(&self) -> bool {
+    pub(crate) fn higher_is_better(&self) -> bool {
         !matches!(
             self,
             MetricKey::CycleDays | MetricKey::HighRiskShare | MetricKey::OverdueCloseDates | MetricKey::StaleNextSteps
@@ -72,7 +59,7 @@ impl MetricKey {
     }
 
     /// The value and the sentence saying how the scorecard computed it.
-    pub fn read(&self, card: &Scorecard) -> (f64, String) {
+    pub(crate) fn read(&self, card: &Scorecard) -> (f64, String) {
         match self {
             MetricKey::Attainment => (card.attainment.value, card.attainment.how.clone()),
             MetricKey::Pace => (card.pace.value, card.pace.how.clone()),
@@ -87,12 +74,12 @@ impl MetricKey {
         }
     }
 
-    pub fn value(&self, card: &Scorecard) -> f64 {
+    pub(crate) fn value(&self, card: &Scorecard) -> f64 {
         self.read(card).0
     }
 
     /// The value as a person reads it: `85%`, `2.4x`, `41 days`, `3`.
-    pub fn format(&self, value: f64) -> String {
+    pub(crate) fn format(&self, value: f64) -> String {
         match self {
             MetricKey::Attainment
             | MetricKey::Pace
@@ -109,7 +96,7 @@ impl MetricKey {
     }
 
     /// Whether `value` is at least as good as `target`.
-    pub fn meets(&self, value: f64, target: f64) -> bool {
+    pub(crate) fn meets(&self, value: f64, target: f64) -> bool {
         // A rounding hair must not fail a target that reads as met.
         let tolerance = 1e-9;
         if self.higher_is_better() {
@@ -121,7 +108,7 @@ impl MetricKey {
 }
 
 /// The median of a metric over a team's scorecards.
-pub fn team_median(team: &[&Scorecard], key: MetricKey) -> Option<f64> {
+pub(crate) fn team_median(team: &[&Scorecard], key: MetricKey) -> Option<f64> {
     let values: Vec<f64> = team.iter().map(|c| key.value(c)).collect();
     median_f64(&values)
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// One person's results in one period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PeriodResult {
+pub(crate) struct PeriodResult {
     pub period: String,
     pub booked_minor: i64,
     pub quota_minor: Option<i64>,
@@ -23,13 +23,13 @@ pub struct PeriodResult {
 
 impl PeriodResult {
     /// Booked over quota in basis points; `None` without a quota.
-    pub fn attainment_bp(&self) -> Option<i64> {
+    pub(crate) fn attainment_bp(&self) -> Option<i64> {
         self.quota_minor.filter(|q| *q > 0).map(|q| crate::engine::pay::arith::ratio_bp_floor(self.booked_minor, q))
     }
 }
 
 /// A person's credit in a deal, in the deal's currency.
-pub fn credit_of(deal: &WonDeal, person: &str) -> i64 {
+pub(crate) fn credit_of(deal: &WonDeal, person: &str) -> i64 {
     let shares: Vec<u16> = deal.splits.iter().map(|s| s.share_bp).collect();
     let Some(index) = deal.splits.iter().position(|s| s.person_id.as_str() == person) else { return 0 };
     if shares.iter().map(|s| u32::from(*s)).sum::<u32>() == 10_000 {
@@ -40,7 +40,7 @@ pub fn credit_of(deal: &WonDeal, person: &str) -> i64 {
 }
 
 /// The `count` quarters ending with the one before `period`, oldest first.
-pub fn quarters_before(period: Period, count: usize) -> Vec<Period> {
+pub(crate) fn quarters_before(period: Period, count: usize) -> Vec<Period> {
     let mut out = Vec::with_capacity(count);
     let mut current = period;
     for _ in 0..count {
@@ -53,7 +53,7 @@ pub fn quarters_before(period: Period, count: usize) -> Vec<Period> {
 
 /// Results for every rep in each of `periods`, in `currency`; deals cancelled by the time of
 /// the data are left out.
-pub fn results_by_period(
+pub(crate) fn results_by_period(
     data: &Dataset,
     won: &[WonDeal],
     calendar: FiscalCalendar,
@@ -64,7 +64,7 @@ pub fn results_by_period(
 }
 
 /// [`results_by_period`] for the reps `wanted` lets through only.
-pub fn results_of(
+pub(crate) fn results_of(
     data: &Dataset,
     won: &[WonDeal],
     calendar: FiscalCalendar,
@@ -107,7 +107,7 @@ pub fn results_of(
 }
 
 /// The first day a person shows up selling: their earliest deal created or credited.
-pub fn first_seen(data: &Dataset, person: &str) -> Option<NaiveDate> {
+pub(crate) fn first_seen(data: &Dataset, person: &str) -> Option<NaiveDate> {
     data.deals
         .iter()
         .filter(|d| d.owner_id.as_str() == person || d.splits.iter().any(|s| s.person_id.as_str() == person))
@@ -116,7 +116,7 @@ pub fn first_seen(data: &Dataset, person: &str) -> Option<NaiveDate> {
 }
 
 /// Whole months from `from` to `to` (0 when `to` is earlier).
-pub fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
+pub(crate) fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
     let months =
         (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 - i32::from(to.day() < from.day());
     u32::try_from(months.max(0)).unwrap_or(0)

@@ -12,14 +12,14 @@ use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A sale at the rep's credit share (or the whole amount for organisation figures).
-pub struct Sale<'a> {
+pub(crate) struct Sale<'a> {
     pub deal: &'a WonDeal,
     pub credit: i64,
 }
 
 /// The days the indicators look at.
 #[derive(Debug, Clone, Copy)]
-pub struct Window {
+pub(crate) struct Window {
     pub calendar: FiscalCalendar,
     pub currency: Currency,
     /// Sales after this day count as the window's.
@@ -29,14 +29,14 @@ pub struct Window {
     pub earlier_from: NaiveDate,
 }
 
-pub fn bunched(calendar: FiscalCalendar, day: NaiveDate, days: u32) -> bool {
+pub(crate) fn bunched(calendar: FiscalCalendar, day: NaiveDate, days: u32) -> bool {
     let end = calendar.end_exclusive(calendar.quarter_of(day));
     (end - day).num_days() <= i64::from(days)
 }
 
 /// Share of sales (by number: the mix is about what is sold, not how large) with a
 /// higher-paying product.
-pub fn high_paying_share(sales: &[&Sale<'_>], products: &BTreeSet<String>) -> Option<i64> {
+pub(crate) fn high_paying_share(sales: &[&Sale<'_>], products: &BTreeSet<String>) -> Option<i64> {
     let high = sales.iter().filter(|s| s.deal.products.iter().any(|p| products.contains(p))).count();
     (!sales.is_empty()).then(|| ratio_bp_floor(high as i64, sales.len() as i64))
 }
@@ -51,7 +51,7 @@ fn times(part: i64, whole: i64) -> String {
 }
 
 /// `all` reaches back a second window before `window.from`, so a rep's usual is known.
-pub fn sales_spike(all: &[Sale<'_>], window: &Window, settings: &SurveillanceSettings) -> Option<Indicator> {
+pub(crate) fn sales_spike(all: &[Sale<'_>], window: &Window, settings: &SurveillanceSettings) -> Option<Indicator> {
     let money = |v: i64| money_text(v, window.currency);
     let mut parts = Vec::new();
     let mut deal_ids: Vec<String> = Vec::new();
@@ -115,7 +115,7 @@ pub fn sales_spike(all: &[Sale<'_>], window: &Window, settings: &SurveillanceSet
     })
 }
 
-pub fn period_end_bunching(
+pub(crate) fn period_end_bunching(
     mine: &[&Sale<'_>],
     org_bunched_bp: i64,
     window: &Window,
@@ -141,7 +141,7 @@ pub fn period_end_bunching(
     })
 }
 
-pub fn product_mix(
+pub(crate) fn product_mix(
     all: &[Sale<'_>],
     org_mix_bp: Option<i64>,
     products: &BTreeSet<String>,
@@ -184,7 +184,7 @@ pub fn product_mix(
     })
 }
 
-pub fn cancellations(mine: &[&Sale<'_>], settings: &SurveillanceSettings) -> Option<Indicator> {
+pub(crate) fn cancellations(mine: &[&Sale<'_>], settings: &SurveillanceSettings) -> Option<Indicator> {
     let cancelled: Vec<&&Sale<'_>> = mine.iter().filter(|s| s.deal.cancelled_on.is_some()).collect();
     let cancelled_bp = ratio_bp_floor(cancelled.len() as i64, mine.len() as i64);
     if cancelled.is_empty() || cancelled_bp < settings.cancellation_warn_bp {
@@ -206,7 +206,7 @@ pub fn cancellations(mine: &[&Sale<'_>], settings: &SurveillanceSettings) -> Opt
     })
 }
 
-pub fn complaints(events: &[ComplianceEvent], person: &str, window: &Window) -> Option<Indicator> {
+pub(crate) fn complaints(events: &[ComplianceEvent], person: &str, window: &Window) -> Option<Indicator> {
     let found: Vec<&ComplianceEvent> = events
         .iter()
         .filter(|e| e.person_id == person && e.occurred_on > window.from && e.occurred_on <= window.as_of)

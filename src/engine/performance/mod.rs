@@ -5,23 +5,21 @@
 //!
 //! Pure like the engine: each function takes the data, the scorecards and an explicit `as_of`.
 
-pub mod card;
-pub mod history;
-pub mod indicators;
-pub mod pip;
-pub mod plan_review;
-pub mod quota;
-pub mod recognition;
-pub mod review;
-pub mod stats;
-pub mod surveillance;
+pub(crate) mod card;
+pub(crate) mod history;
+pub(crate) mod indicators;
+pub(crate) mod pip;
+pub(crate) mod plan_review;
+pub(crate) mod quota;
+pub(crate) mod recognition;
+pub(crate) mod review;
+pub(crate) mod stats;
+pub(crate) mod surveillance;
 #[cfg(test)]
 mod test_cards;
 
-pub use pip::{analyse_causes, check_in, propose, CheckIn, ImprovementPlan, PipSettings};
-pub use quota::{suggest_quotas, QuotaMethod, QuotaPlan};
-pub use recognition::{
-    achievements, leaderboards, recognition_report, wins_this_week, Leaderboard, RecognitionReport, WinsThisWeek,
-};
-pub use review::{draft_coaching_notes, draft_quarterly_review, ground_claims, ReviewDraft, ReviewInput};
-pub use surveillance::{authorise, surveil, AccessError, ComplianceReport, ComplianceViewer, SurveillanceSettings};
+pub(crate) use pip::{analyse_causes, check_in, propose, CheckIn, ImprovementPlan, PipSettings};
+pub(crate) use quota::{suggest_quotas, QuotaMethod};
+pub(crate) use recognition::{achievements, recognition_report, wins_this_week, WinsThisWeek};
+pub(crate) use review::{draft_coaching_notes, draft_quarterly_review, ground_claims, ReviewInput};
+pub(crate) use surveillance::{authorise, surveil, SurveillanceSettings};

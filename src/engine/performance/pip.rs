@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CauseKey {
+pub(crate) enum CauseKey {
     Ramp,
     Territory,
     PipelineQuality,
@@ -18,7 +18,7 @@ pub enum CauseKey {
 }
 
 impl CauseKey {
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             CauseKey::Ramp => "Ramp (time in seat)",
             CauseKey::Territory => "Territory (enough opportunity to sell)",
@@ -30,14 +30,14 @@ impl CauseKey {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Unlikely,
     Possible,
     Likely,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cause {
+pub(crate) struct Cause {
     pub key: CauseKey,
     pub verdict: Verdict,
     /// Each finding names the figures it rests on.
@@ -46,7 +46,7 @@ pub struct Cause {
 
 /// What the analysis needs beyond the scorecards.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PipSettings {
+pub(crate) struct PipSettings {
     pub weeks: u32,
     pub ramp_months: u32,
     pub target_coverage: f64,
@@ -69,7 +69,12 @@ fn compare(card: &Scorecard, team: &[&Scorecard], key: MetricKey) -> (f64, Optio
 }
 
 /// Why the rep may be behind, each cause with a verdict and the figures behind it.
-pub fn analyse_causes(card: &Scorecard, team: &[&Scorecard], tenure_months: u32, settings: &PipSettings) -> Vec<Cause> {
+pub(crate) fn analyse_causes(
+    card: &Scorecard,
+    team: &[&Scorecard],
+    tenure_months: u32,
+    settings: &PipSettings,
+) -> Vec<Cause> {
     let mut causes = Vec::new();
     let ramping = tenure_months < settings.ramp_months;
     causes.push(Cause {
@@ -132,7 +137,7 @@ pub fn analyse_causes(card: &Scorecard, team: &[&Scorecard], tenure_months: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlanMeasure {
+pub(crate) struct PlanMeasure {
     pub key: MetricKey,
     pub label: String,
     pub baseline: f64,
@@ -143,14 +148,14 @@ pub struct PlanMeasure {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PlanKind {
+pub(crate) enum PlanKind {
     /// Time in seat explains the gap: support, not a performance process.
     RampSupport,
     Improvement,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImprovementPlan {
+pub(crate) struct ImprovementPlan {
     pub id: String,
     pub person_id: String,
     pub name: String,
@@ -166,7 +171,7 @@ pub struct ImprovementPlan {
 }
 
 /// Proposes a plan after the cause analysis; measures follow the likely causes.
-pub fn propose(
+pub(crate) fn propose(
     card: &Scorecard,
     team: &[&Scorecard],
     causes: &[Cause],
@@ -252,7 +257,7 @@ pub fn propose(
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MeasureStatus {
+pub(crate) enum MeasureStatus {
     Met,
     OnTrack,
     Behind,
@@ -260,7 +265,7 @@ pub enum MeasureStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MeasureCheck {
+pub(crate) struct MeasureCheck {
     pub key: MetricKey,
     pub baseline: String,
     pub expected: String,
@@ -272,7 +277,7 @@ pub struct MeasureCheck {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckIn {
+pub(crate) struct CheckIn {
     pub plan_id: String,
     pub as_of: NaiveDate,
     pub week: u32,
@@ -282,7 +287,7 @@ pub struct CheckIn {
 
 /// A check-in from the live scorecard at `as_of`. On track means at least as good as a straight
 /// line from the baseline to the target by the due date.
-pub fn check_in(plan: &ImprovementPlan, card: &Scorecard, as_of: NaiveDate) -> CheckIn {
+pub(crate) fn check_in(plan: &ImprovementPlan, card: &Scorecard, as_of: NaiveDate) -> CheckIn {
     let days_in = (as_of - plan.created_on).num_days().max(0);
     let week = u32::try_from(days_in / 7).unwrap_or(u32::MAX);
     let mut measures = Vec::new();

@@ -10,7 +10,7 @@ use crate::engine::pay::Plan;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanFeature {
+pub(crate) struct PlanFeature {
     pub plan_id: String,
     pub plan_version: u32,
     pub key: &'static str,
@@ -19,11 +19,11 @@ pub struct PlanFeature {
 }
 
 /// Variable share of target pay at or above which a plan is flagged high.
-pub const HIGH_VARIABLE_SHARE_BP: i64 = 5_000;
+pub(crate) const HIGH_VARIABLE_SHARE_BP: i64 = 5_000;
 /// Variable share at or above which a plan is flagged medium.
-pub const NOTABLE_VARIABLE_SHARE_BP: i64 = 3_300;
+pub(crate) const NOTABLE_VARIABLE_SHARE_BP: i64 = 3_300;
 
-pub fn review_plan(plan: &Plan) -> Vec<PlanFeature> {
+pub(crate) fn review_plan(plan: &Plan) -> Vec<PlanFeature> {
     let mut out = Vec::new();
     let mut flag = |key: &'static str, severity: Severity, text: String| {
         out.push(PlanFeature { plan_id: plan.id.clone(), plan_version: plan.version, key, severity, text });

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 /// How suggestions are weighted; written out on every suggestion.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct QuotaMethod {
+pub(crate) struct QuotaMethod {
     /// Completed quarters of history averaged into the run rate.
     pub history_periods: usize,
     /// Weight of the run rate in capacity, in basis points; the pipeline gets the rest.
@@ -33,7 +33,7 @@ impl Default for QuotaMethod {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QuotaSuggestion {
+pub(crate) struct QuotaSuggestion {
     pub person_id: String,
     pub name: String,
     pub team: Option<String>,
@@ -56,7 +56,7 @@ pub struct QuotaSuggestion {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Fairness {
+pub(crate) struct Fairness {
     /// Spread of required growth across reps with history, suggested quotas.
     pub suggested: Spread,
     /// The same for the current quotas, when the period has them.
@@ -65,7 +65,7 @@ pub struct Fairness {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QuotaPlan {
+pub(crate) struct QuotaPlan {
     pub period: String,
     pub as_of: NaiveDate,
     pub currency: Currency,
@@ -94,7 +94,7 @@ fn weighted_pipeline(data: &Dataset, person: &str, currency: Currency, start: Na
 }
 
 /// Suggests quotas for every rep for `period`, from data known at `as_of`.
-pub fn suggest_quotas(
+pub(crate) fn suggest_quotas(
     data: &Dataset,
     won: &[WonDeal],
     calendar: FiscalCalendar,

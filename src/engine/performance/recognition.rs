@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 /// What a leaderboard ranks. Activity counts (emails, calls, meetings) are deliberately absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Bookings,
     Attainment,
     NewClients,
@@ -22,9 +22,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [Outcome::Bookings, Outcome::Attainment, Outcome::NewClients, Outcome::DealsWon];
+    pub(crate) const ALL: [Outcome; 4] =
+        [Outcome::Bookings, Outcome::Attainment, Outcome::NewClients, Outcome::DealsWon];
 
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             Outcome::Bookings => "Bookings (credit share)",
             Outcome::Attainment => "Attainment of quota",
@@ -35,7 +36,7 @@ impl Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LeaderboardEntry {
+pub(crate) struct LeaderboardEntry {
     pub rank: u32,
     pub person_id: String,
     pub name: String,
@@ -45,7 +46,7 @@ pub struct LeaderboardEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Leaderboard {
+pub(crate) struct Leaderboard {
     pub outcome: Outcome,
     pub label: String,
     pub period: String,
@@ -54,7 +55,7 @@ pub struct Leaderboard {
 
 /// A rep's run of quarters at or above quota and their bests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Achievements {
+pub(crate) struct Achievements {
     pub person_id: String,
     /// Consecutive completed quarters at or above quota, ending with the latest one.
     pub quota_streak: u32,
@@ -69,7 +70,7 @@ fn names(data: &Dataset) -> BTreeMap<&str, &str> {
 }
 
 /// Leaderboards of `people` (reps) for `period`, ties broken by name then id.
-pub fn leaderboards(
+pub(crate) fn leaderboards(
     data: &Dataset,
     won: &[WonDeal],
     calendar: FiscalCalendar,
@@ -129,7 +130,7 @@ pub fn leaderboards(
 
 /// Streaks and personal bests over `history` quarters, oldest first, the last being the
 /// current (possibly unfinished) quarter.
-pub fn achievements(
+pub(crate) fn achievements(
     data: &Dataset,
     won: &[WonDeal],
     calendar: FiscalCalendar,
@@ -208,7 +209,7 @@ pub struct WinsThisWeek {
 }
 
 /// Deals won by the manager's reps in the seven days ending `as_of`, still standing as wins.
-pub fn wins_this_week(
+pub(crate) fn wins_this_week(
     data: &Dataset,
     won: &[WonDeal],
     calendar: FiscalCalendar,
@@ -291,7 +292,7 @@ pub fn wins_this_week(
 
 /// A rep's streak and bests with their name, as the recognition report shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RepRecognition {
+pub(crate) struct RepRecognition {
     pub name: String,
     #[serde(flatten)]
     pub achievements: Achievements,
@@ -302,7 +303,7 @@ pub struct RepRecognition {
 /// Everything `candor recognition` prints: leaderboards for one period, each rep's streak and
 /// bests, and each manager's wins of the seven days ending `as_of`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecognitionReport {
+pub(crate) struct RecognitionReport {
     pub period: String,
     pub as_of: NaiveDate,
     pub currency: String,
@@ -333,7 +334,7 @@ fn achievement_lines(feats: &Achievements, currency: Currency, current: Period) 
 
 /// The recognition report for `period` (default: the quarter of `as_of`), for the reps under
 /// `manager` (default: every rep) and the wins of that manager (default: every manager).
-pub fn recognition_report(
+pub(crate) fn recognition_report(
     data: &Dataset,
     won: &[WonDeal],
     calendar: FiscalCalendar,

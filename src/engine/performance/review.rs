@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Figure {
+pub(crate) struct Figure {
     pub name: String,
     pub value: String,
     /// Where the figure comes from: a scorecard metric and its method, a period, a plan.
@@ -27,26 +27,26 @@ pub struct Figure {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Claim {
+pub(crate) struct Claim {
     pub text: String,
     pub figures: Vec<Figure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewSection {
+pub(crate) struct ReviewSection {
     pub title: String,
     pub claims: Vec<Claim>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ReviewKind {
+pub(crate) enum ReviewKind {
     QuarterlyReview,
     CoachingNotes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewDraft {
+pub(crate) struct ReviewDraft {
     pub kind: ReviewKind,
     pub person_id: String,
     pub name: String,
@@ -57,14 +57,14 @@ pub struct ReviewDraft {
 
 /// A coaching message already sent to the person (a nudge or a note).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PriorNote {
+pub(crate) struct PriorNote {
     pub id: String,
     pub date: NaiveDate,
     pub summary: String,
 }
 
 /// Everything a review is drafted from.
-pub struct ReviewInput<'a> {
+pub(crate) struct ReviewInput<'a> {
     pub card: &'a Scorecard,
     pub team: &'a [&'a Scorecard],
     /// Completed quarters, oldest first.
@@ -110,7 +110,7 @@ fn capitalise(text: &str) -> String {
 }
 
 /// The quarterly performance review draft.
-pub fn draft_quarterly_review(input: &ReviewInput<'_>) -> ReviewDraft {
+pub(crate) fn draft_quarterly_review(input: &ReviewInput<'_>) -> ReviewDraft {
     let card = input.card;
     let money = |v: i64| money_text(v, input.currency);
     let mut results = vec![Claim {
@@ -283,7 +283,12 @@ fn focus(card: &Scorecard, team: &[&Scorecard]) -> Vec<Claim> {
 }
 
 /// Short coaching notes for a manager's 1:1: one strength, the gaps, and the next step per cause.
-pub fn draft_coaching_notes(card: &Scorecard, team: &[&Scorecard], causes: &[Cause], as_of: NaiveDate) -> ReviewDraft {
+pub(crate) fn draft_coaching_notes(
+    card: &Scorecard,
+    team: &[&Scorecard],
+    causes: &[Cause],
+    as_of: NaiveDate,
+) -> ReviewDraft {
     let keys = [MetricKey::WinRate, MetricKey::Coverage, MetricKey::CycleDays, MetricKey::HighRiskShare];
     let strengths: Vec<Claim> = keys
         .iter()
@@ -351,11 +356,7 @@ fn numbers(text: &str) -> Vec<String> {
 }
 
 impl ReviewDraft {
-    pub fn figures(&self) -> Vec<&Figure> {
-        self.sections.iter().flat_map(|s| s.claims.iter().flat_map(|c| c.figures.iter())).collect()
-    }
-
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let title = match self.kind {
             ReviewKind::QuarterlyReview => "Quarterly performance review (draft)",
             ReviewKind::CoachingNotes => "Coaching notes (draft)",
@@ -373,7 +374,7 @@ impl ReviewDraft {
 
 /// Every problem with the draft: a number or date in a claim that none of its figures holds,
 /// a figure without a source, or pay talk that ties a product push to a bonus.
-pub fn ground_claims(draft: &ReviewDraft) -> Vec<String> {
+pub(crate) fn ground_claims(draft: &ReviewDraft) -> Vec<String> {
     let mut issues = Vec::new();
     for section in &draft.sections {
         for claim in &section.claims {

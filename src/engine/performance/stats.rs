@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Spread {
+pub(crate) struct Spread {
     pub count: usize,
     pub min_bp: i64,
     pub p25_bp: i64,
@@ -23,7 +23,7 @@ fn rank(sorted: &[i64], pct: usize) -> i64 {
     sorted[index.min(sorted.len() - 1)]
 }
 
-pub fn spread(values: &[i64]) -> Spread {
+pub(crate) fn spread(values: &[i64]) -> Spread {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let (p25, p75) = (rank(&sorted, 25), rank(&sorted, 75));
@@ -39,7 +39,7 @@ pub fn spread(values: &[i64]) -> Spread {
 }
 
 /// The median of `values` (upper middle for an even count); `None` when empty.
-pub fn median_f64(values: &[f64]) -> Option<f64> {
+pub(crate) fn median_f64(values: &[f64]) -> Option<f64> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len() / 2).copied()

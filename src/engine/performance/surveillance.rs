@@ -19,26 +19,25 @@ use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
+pub(crate) enum Severity {
     Medium,
     High,
 }
 
 /// Proof that the reader is a member of the compliance role. Only [`authorise`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ComplianceViewer {
+pub(crate) struct ComplianceViewer {
     id: String,
 }
 
 impl ComplianceViewer {
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         &self.id
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AccessError {
+pub(crate) enum AccessError {
     #[error("conduct surveillance is for the {role} role; {who} is not a member")]
     NotCompliance { who: String, role: String },
     #[error("the {0} role has no members; list them before running conduct surveillance")]
@@ -47,7 +46,12 @@ pub enum AccessError {
 
 /// Grants a viewer when `who` (an email or person id) is one of `members` of `role`; a
 /// person's other addresses count when the organisation knows them.
-pub fn authorise(data: &Dataset, who: &str, role: &str, members: &[String]) -> Result<ComplianceViewer, AccessError> {
+pub(crate) fn authorise(
+    data: &Dataset,
+    who: &str,
+    role: &str,
+    members: &[String],
+) -> Result<ComplianceViewer, AccessError> {
     if members.is_empty() {
         return Err(AccessError::NoMembers(role.to_owned()));
     }
@@ -67,7 +71,7 @@ pub fn authorise(data: &Dataset, who: &str, role: &str, members: &[String]) -> R
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct SurveillanceSettings {
+pub(crate) struct SurveillanceSettings {
     pub lookback_days: u32,
     /// The recent window whose product mix is compared with the one before it.
     pub recent_days: u32,
@@ -103,7 +107,7 @@ impl Default for SurveillanceSettings {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Indicator {
+pub(crate) struct Indicator {
     pub key: &'static str,
     pub severity: Severity,
     pub text: String,
@@ -112,7 +116,7 @@ pub struct Indicator {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RepSurveillance {
+pub(crate) struct RepSurveillance {
     pub person_id: String,
     pub name: String,
     pub manager_id: Option<String>,
@@ -123,7 +127,7 @@ pub struct RepSurveillance {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TeamSurveillance {
+pub(crate) struct TeamSurveillance {
     pub manager_id: String,
     pub name: String,
     pub reps: usize,
@@ -135,7 +139,7 @@ pub struct TeamSurveillance {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ComplianceReport {
+pub(crate) struct ComplianceReport {
     pub audience: &'static str,
     pub prepared_for: String,
     pub as_of: NaiveDate,
@@ -150,7 +154,7 @@ pub struct ComplianceReport {
 
 /// Products the plans pay more for: named in a product-specific measure, or credited a margin
 /// above the default by a margin measure.
-pub fn plan_high_paying_products(book: &PlanBook) -> BTreeSet<String> {
+pub(crate) fn plan_high_paying_products(book: &PlanBook) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for plan in book.plans() {
         for measure in &plan.measures {
@@ -171,7 +175,7 @@ pub fn plan_high_paying_products(book: &PlanBook) -> BTreeSet<String> {
 
 /// The compliance report at `as_of`.
 #[allow(clippy::too_many_arguments)]
-pub fn surveil(
+pub(crate) fn surveil(
     viewer: &ComplianceViewer,
     data: &Dataset,
     won: &[WonDeal],

@@ -8,7 +8,7 @@ fn metric(value: f64, what: &str) -> Metric {
 }
 
 /// A scorecard with the figures that matter to improvement plans and reviews.
-pub fn card(id: &str, pace: f64, coverage: f64, win_rate: f64, high_risk: f64, overdue: u32) -> Scorecard {
+pub(super) fn card(id: &str, pace: f64, coverage: f64, win_rate: f64, high_risk: f64, overdue: u32) -> Scorecard {
     Scorecard {
         person_id: id.to_owned(),
         name: format!("Person {id}"),

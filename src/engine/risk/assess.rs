@@ -14,12 +14,12 @@ use crate::domain::{FiscalCalendar, Period, StageStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Every deal as it stood at `as_of`, by position; `None` for deals not yet created.
-pub fn states_at<'a>(index: &Index<'a>, as_of: DateTime<Utc>) -> Vec<Option<DealState<'a>>> {
+pub(crate) fn states_at<'a>(index: &Index<'a>, as_of: DateTime<Utc>) -> Vec<Option<DealState<'a>>> {
     parallel::map_ranges(index.data.deals.len(), |range| range.map(|p| deal_at(index, p, as_of)).collect())
 }
 
 /// What the engine needs besides the data: rules, calendar, and the won deals' pace.
-pub struct Engine<'c, 'a> {
+pub(crate) struct Engine<'c, 'a> {
     pub index: &'c Index<'a>,
     pub rules: &'c RiskConfig,
     pub calendar: FiscalCalendar,
@@ -30,7 +30,7 @@ pub struct Engine<'c, 'a> {
 
 impl<'c, 'a> Engine<'c, 'a> {
     /// `states` holds every deal at `as_of`, by position (see [`states_at`]).
-    pub fn new(
+    pub(crate) fn new(
         index: &'c Index<'a>,
         rules: &'c RiskConfig,
         calendar: FiscalCalendar,
@@ -41,14 +41,14 @@ impl<'c, 'a> Engine<'c, 'a> {
     }
 
     /// The fiscal quarter containing `at`, with its first day and exclusive end.
-    pub fn period_of(&self, at: DateTime<Utc>) -> (Period, NaiveDate, NaiveDate) {
+    pub(crate) fn period_of(&self, at: DateTime<Utc>) -> (Period, NaiveDate, NaiveDate) {
         let period = self.calendar.quarter_of(at.date_naive());
         (period, self.calendar.start(period), self.calendar.end_exclusive(period))
     }
 
     /// Assesses a deal whose state at `at` is already known to be open; `explain` writes the
     /// reasons of its findings.
-    pub fn assess_state(&self, state: DealState<'a>, at: DateTime<Utc>, explain: bool) -> Option<Assessed<'a>> {
+    pub(crate) fn assess_state(&self, state: DealState<'a>, at: DateTime<Utc>, explain: bool) -> Option<Assessed<'a>> {
         if state.status() != StageStatus::Open {
             return None;
         }
@@ -81,7 +81,7 @@ impl<'c, 'a> Engine<'c, 'a> {
 }
 
 #[derive(Debug, Clone)]
-pub struct Assessed<'a> {
+pub(crate) struct Assessed<'a> {
     pub state: DealState<'a>,
     pub findings: Vec<Finding>,
     pub row: FeatureRow,

@@ -110,7 +110,7 @@ pub struct BacktestReport {
 }
 
 /// The latest moment anything in the data set happened.
-pub fn data_horizon(index: &Index<'_>) -> DateTime<Utc> {
+pub(crate) fn data_horizon(index: &Index<'_>) -> DateTime<Utc> {
     let data = index.data;
     let deals = data.deals.iter().flat_map(|d| [Some(d.created_at), d.closed_at, d.next_step_updated_at]).flatten();
     let history = index.all_history().iter().map(|h| h.changed_at);

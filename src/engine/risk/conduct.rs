@@ -51,7 +51,7 @@ impl Conduct {
 }
 
 /// Commit calls read early in each past period against what the owner then won in it.
-pub fn forecast_accuracy(inputs: &ScorecardInputs<'_, '_>) -> BTreeMap<String, Vec<PeriodAccuracy>> {
+pub(super) fn forecast_accuracy(inputs: &ScorecardInputs<'_, '_>) -> BTreeMap<String, Vec<PeriodAccuracy>> {
     let index = inputs.index;
     let card = &inputs.rules.scorecard;
     let earliest = index.data.deals.iter().map(|d| d.created_at).min();
@@ -119,7 +119,7 @@ struct ConductTally<'a> {
 }
 
 /// Conduct indicators for every owner of a deal won or cancelled in the lookback window.
-pub fn conduct_indicators(inputs: &ScorecardInputs<'_, '_>) -> BTreeMap<String, Conduct> {
+pub(super) fn conduct_indicators(inputs: &ScorecardInputs<'_, '_>) -> BTreeMap<String, Conduct> {
     let index = inputs.index;
     let card = &inputs.rules.scorecard;
     let from = inputs.as_of - Duration::days(i64::from(card.lookback_days));

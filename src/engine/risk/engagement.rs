@@ -8,10 +8,10 @@ use crate::domain::{ActivityKind, Direction, Seniority, SignalKind};
 use chrono::{DateTime, Duration, Utc};
 
 /// Most evidence ids kept per list: enough to inspect, bounded for large deals.
-pub const EVIDENCE_CAP: usize = 5;
+pub(super) const EVIDENCE_CAP: usize = 5;
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Engagement {
+pub(crate) struct Engagement {
     /// Buyer-facing emails, meetings and calls at or before `as_of`.
     pub touches: u32,
     pub last_touch: Option<(u32, DateTime<Utc>)>,
@@ -43,7 +43,12 @@ fn push_recent(list: &mut Vec<u32>, id: u32) {
 }
 
 /// Walks deal `position`'s activities at or before `as_of`.
-pub fn engagement_at(index: &Index<'_>, rules: &RiskConfig, position: usize, as_of: DateTime<Utc>) -> Engagement {
+pub(super) fn engagement_at(
+    index: &Index<'_>,
+    rules: &RiskConfig,
+    position: usize,
+    as_of: DateTime<Utc>,
+) -> Engagement {
     let all = index.activities_of(position);
     let known = all.partition_point(|&a| index.activity(a).is_some_and(|x| x.occurred_at <= as_of));
     let days_ago = |days: u32| as_of - Duration::days(i64::from(days));

@@ -71,7 +71,7 @@ pub struct ForecastRisk {
     pub how_computed: Vec<String>,
 }
 
-pub struct ForecastInputs<'r> {
+pub(super) struct ForecastInputs<'r> {
     pub period: String,
     /// Exclusive end of the period.
     pub period_end: chrono::NaiveDate,
@@ -112,7 +112,7 @@ fn concentrate(groups: BTreeMap<String, (u32, i64, i64)>, total_risk: i64, top: 
     rows
 }
 
-pub fn forecast(inputs: &ForecastInputs<'_>) -> ForecastRisk {
+pub(super) fn forecast(inputs: &ForecastInputs<'_>) -> ForecastRisk {
     let in_currency: Vec<&DealRisk> = inputs.deals.iter().filter(|d| d.currency == inputs.currency).collect();
     let other_currency_deals = (inputs.deals.len() - in_currency.len()) as u32;
     let ratio = inputs.won_amount_ratio;

@@ -222,7 +222,7 @@ pub struct EngineData {
 
 /// Whether a participant in the role `role` took part in an activity: being emailed is not
 /// taking part; writing to us, or joining a meeting or call, is.
-pub fn takes_part(kind: ActivityKind, direction: Direction, role: ParticipantRole) -> bool {
+pub(crate) fn takes_part(kind: ActivityKind, direction: Direction, role: ParticipantRole) -> bool {
     match kind {
         ActivityKind::Email => direction == Direction::Inbound && role == ParticipantRole::From,
         _ => true,
@@ -230,36 +230,36 @@ pub fn takes_part(kind: ActivityKind, direction: Direction, role: ParticipantRol
 }
 
 /// Deal and contact positions by id, for turning links and participants into positions.
-pub struct Positions<'d> {
+pub(crate) struct Positions<'d> {
     deals: FastMap<&'d str, u32>,
     contacts: FastMap<&'d str, u32>,
 }
 
 impl<'d> Positions<'d> {
-    pub fn new(data: &'d Dataset) -> Self {
+    pub(crate) fn new(data: &'d Dataset) -> Self {
         Self {
             deals: data.deals.iter().enumerate().map(|(i, d)| (d.id.as_str(), i as u32)).collect(),
             contacts: data.contacts.iter().enumerate().map(|(i, c)| (c.id.as_str(), i as u32)).collect(),
         }
     }
 
-    pub fn deal(&self, id: &str) -> Option<u32> {
+    pub(crate) fn deal(&self, id: &str) -> Option<u32> {
         self.deals.get(id).copied()
     }
 
-    pub fn contact(&self, id: &str) -> Option<u32> {
+    pub(crate) fn contact(&self, id: &str) -> Option<u32> {
         self.contacts.get(id).copied()
     }
 }
 
 /// What the engine reads of an activity.
-pub fn activity_row(activity: &Activity) -> ActivityRow {
+pub(crate) fn activity_row(activity: &Activity) -> ActivityRow {
     ActivityRow { occurred_at: activity.occurred_at, kind: activity.kind, direction: activity.direction }
 }
 
 /// Adds the links to known deals and the known buyer contacts taking part of the activity at
 /// `position`.
-pub fn activity_parts(
+pub(crate) fn activity_parts(
     activity: &Activity,
     position: u32,
     positions: &Positions<'_>,

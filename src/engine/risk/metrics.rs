@@ -72,7 +72,7 @@ pub fn calibration_table(scored: &[(f64, bool)]) -> Vec<CalibrationBin> {
 }
 
 /// Of the `k` highest-scored items, the share that were hits.
-pub fn precision_at_k(scored: &[(f64, bool)], k: usize) -> Option<f64> {
+pub(super) fn precision_at_k(scored: &[(f64, bool)], k: usize) -> Option<f64> {
     if scored.is_empty() || k == 0 {
         return None;
     }

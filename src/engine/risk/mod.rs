@@ -7,22 +7,22 @@
 //! range of past dates.
 
 pub(crate) mod assess;
-pub mod backtest;
+pub(crate) mod backtest;
 mod calibration;
 mod conduct;
 mod engagement;
 mod forecast;
 mod index;
-pub mod input;
+pub(crate) mod input;
 mod metrics;
 mod model;
-pub mod numbers;
+pub(crate) mod numbers;
 mod parallel;
 mod report;
 mod rollup;
-pub mod rules;
+pub(crate) mod rules;
 mod scorecard;
-pub mod signals;
+pub(crate) mod signals;
 
 mod state;
 mod table;

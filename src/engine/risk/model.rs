@@ -13,15 +13,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// Stage indicators for open ranks 1..=STAGE_SLOTS; rank 0 (the first open stage) is the base.
 const STAGE_SLOTS: usize = 6;
 const BASE_FEATURES: usize = 28;
-pub const FEATURE_COUNT: usize = STAGE_SLOTS + BASE_FEATURES + SignalId::ALL.len();
+pub(super) const FEATURE_COUNT: usize = STAGE_SLOTS + BASE_FEATURES + SignalId::ALL.len();
 
-pub type FeatureRow = [f64; FEATURE_COUNT];
+pub(super) type FeatureRow = [f64; FEATURE_COUNT];
 
 /// Position of the "close date inside the period" input.
-pub const CLOSE_IN_PERIOD_INPUT: usize = STAGE_SLOTS + 27;
+pub(super) const CLOSE_IN_PERIOD_INPUT: usize = STAGE_SLOTS + 27;
 
 /// Human names of the inputs, in row order.
-pub fn feature_name(position: usize) -> String {
+pub(super) fn feature_name(position: usize) -> String {
     const BASE: [&str; BASE_FEATURES] = [
         "days since the last buyer touch",
         "days since the buyer last wrote",
@@ -63,7 +63,7 @@ pub fn feature_name(position: usize) -> String {
 }
 
 /// Whether the input at `position` is a stage indicator (explained by the stage itself).
-pub fn is_stage_feature(position: usize) -> bool {
+pub(super) fn is_stage_feature(position: usize) -> bool {
     position < STAGE_SLOTS
 }
 
@@ -78,7 +78,7 @@ fn ratio_log(value: f64, typical: Option<f64>) -> f64 {
     }
 }
 
-pub struct FeatureInputs<'c, 'a> {
+pub(super) struct FeatureInputs<'c, 'a> {
     pub index: &'c Index<'a>,
     pub velocity: &'c Velocity<'a>,
     pub deal: &'a Deal,
@@ -90,7 +90,7 @@ pub struct FeatureInputs<'c, 'a> {
     pub period: (Period, NaiveDate, NaiveDate),
 }
 
-pub fn feature_row(inputs: &FeatureInputs<'_, '_>) -> FeatureRow {
+pub(super) fn feature_row(inputs: &FeatureInputs<'_, '_>) -> FeatureRow {
     let mut row = [0.0; FEATURE_COUNT];
     let FeatureInputs { index, velocity, deal, state, engagement, findings, as_of, period } = inputs;
     let rank = state.stage_info.open_rank;

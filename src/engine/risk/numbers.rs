@@ -1,22 +1,17 @@
 //! Small numeric helpers shared by the engine: day arithmetic, medians and percentiles, and the
 //! fixed rounding that keeps every number in the output byte-stable.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
-pub const SECONDS_PER_DAY: f64 = 86_400.0;
+pub(crate) const SECONDS_PER_DAY: f64 = 86_400.0;
 
 /// Days from `from` to `to`, fractional; negative when `to` is earlier.
-pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+pub(crate) fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_seconds() as f64 / SECONDS_PER_DAY
 }
 
-/// Whole days from `from` to `to` (calendar dates).
-pub fn date_days(from: NaiveDate, to: NaiveDate) -> i64 {
-    (to - from).num_days()
-}
-
 /// Rounds to `places` decimals; non-finite values become 0 so the output never holds NaN.
-pub fn round_to(value: f64, places: i32) -> f64 {
+pub(crate) fn round_to(value: f64, places: i32) -> f64 {
     if !value.is_finite() {
         return 0.0;
     }
@@ -31,22 +26,22 @@ pub fn round_to(value: f64, places: i32) -> f64 {
 }
 
 /// Probabilities and shares: four decimals.
-pub fn r4(value: f64) -> f64 {
+pub(crate) fn r4(value: f64) -> f64 {
     round_to(value, 4)
 }
 
 /// Days and ratios: one decimal.
-pub fn r1(value: f64) -> f64 {
+pub(crate) fn r1(value: f64) -> f64 {
     round_to(value, 1)
 }
 
 /// Median of `values`; sorts in place. `None` when empty.
-pub fn median(values: &mut [f64]) -> Option<f64> {
+pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
     percentile(values, 50.0)
 }
 
 /// Linear-interpolated percentile (0..=100) of `values`; sorts in place.
-pub fn percentile(values: &mut [f64], pct: f64) -> Option<f64> {
+pub(crate) fn percentile(values: &mut [f64], pct: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
@@ -55,7 +50,7 @@ pub fn percentile(values: &mut [f64], pct: f64) -> Option<f64> {
 }
 
 /// Percentile of an already sorted slice.
-pub fn percentile_sorted(values: &[f64], pct: f64) -> Option<f64> {
+pub(crate) fn percentile_sorted(values: &[f64], pct: f64) -> Option<f64> {
     let last = values.len().checked_sub(1)?;
     let rank = (pct.clamp(0.0, 100.0) / 100.0) * last as f64;
     let low = rank.floor() as usize;
@@ -65,7 +60,7 @@ pub fn percentile_sorted(values: &[f64], pct: f64) -> Option<f64> {
 }
 
 /// Share of `part` in `whole`, 0 when `whole` is 0.
-pub fn share(part: f64, whole: f64) -> f64 {
+pub(crate) fn share(part: f64, whole: f64) -> f64 {
     if whole.abs() < f64::EPSILON {
         0.0
     } else {
@@ -74,12 +69,12 @@ pub fn share(part: f64, whole: f64) -> f64 {
 }
 
 /// Minor units to major units for display.
-pub fn major(minor: i64, exponent: u32) -> f64 {
+pub(crate) fn major(minor: i64, exponent: u32) -> f64 {
     minor as f64 / 10f64.powi(exponent as i32)
 }
 
 /// A money amount in major units with thousands separators, e.g. `1,250,000 USD`.
-pub fn money_text(minor: i64, currency: &str, exponent: u32) -> String {
+pub(crate) fn money_text(minor: i64, currency: &str, exponent: u32) -> String {
     let whole = (major(minor, exponent)).round() as i64;
     let digits = whole.unsigned_abs().to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
@@ -94,7 +89,7 @@ pub fn money_text(minor: i64, currency: &str, exponent: u32) -> String {
 }
 
 /// A percentage with no decimals, e.g. `0.153` → `15%`.
-pub fn pct_text(value: f64) -> String {
+pub(crate) fn pct_text(value: f64) -> String {
     format!("{:.0}%", round_to(value * 100.0, 0))
 }
 

@@ -3,18 +3,18 @@
 //! identical whatever the number of threads.
 
 /// Threads to use: the machine's parallelism, at most eight, at least one.
-pub fn threads() -> usize {
+pub(super) fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
 }
 
 /// Maps `f` over `items` in parallel, keeping the order. Small inputs run on this thread.
-pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(super) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     map_chunks(items, |chunk| chunk.iter().map(&f).collect())
 }
 
 /// Maps each contiguous chunk of `items` with `f` on its own thread and concatenates the
 /// results in order.
-pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+pub(super) fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
     let threads = threads();
     if threads == 1 || items.len() < 256 {
         return f(items);
@@ -35,7 +35,7 @@ pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sy
 
 /// Runs `f` over contiguous sub-ranges of `0..len` in parallel and concatenates the results
 /// in order.
-pub fn map_ranges<R: Send>(len: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<R> + Sync) -> Vec<R> {
+pub(super) fn map_ranges<R: Send>(len: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<R> + Sync) -> Vec<R> {
     let threads = threads();
     if threads == 1 || len < 4096 {
         return f(0..len);

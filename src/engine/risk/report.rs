@@ -110,7 +110,7 @@ fn flag(index: &Index<'_>, finding: &Finding) -> Flag {
 }
 
 /// Deals won inside `[start, end)` at their amounts then, in `currency`.
-pub fn booked_between(
+pub(super) fn booked_between(
     index: &Index<'_>,
     states: &[Option<DealState<'_>>],
     start: NaiveDate,

@@ -93,7 +93,7 @@ fn need(card: &Scorecard, rules: &RiskConfig) -> (f64, Vec<NeedReason>) {
 }
 
 /// The rep's open deals most worth a manager's look: high flags first, then amount at stake.
-pub fn deals_to_inspect(deals: &[&DealRisk], limit: usize) -> Vec<DealToInspect> {
+pub(super) fn deals_to_inspect(deals: &[&DealRisk], limit: usize) -> Vec<DealToInspect> {
     let mut ranked: Vec<(u32, i64, &DealRisk)> = deals
         .iter()
         .map(|d| {
@@ -118,7 +118,12 @@ pub fn deals_to_inspect(deals: &[&DealRisk], limit: usize) -> Vec<DealToInspect>
 }
 
 /// One roll-up per person with reps below them.
-pub fn rollups(people: &[Person], cards: &[Scorecard], deals: &[DealRisk], rules: &RiskConfig) -> Vec<TeamRollup> {
+pub(super) fn rollups(
+    people: &[Person],
+    cards: &[Scorecard],
+    deals: &[DealRisk],
+    rules: &RiskConfig,
+) -> Vec<TeamRollup> {
     let hierarchy = Hierarchy::new(people);
     let mut by_owner: BTreeMap<&str, Vec<&DealRisk>> = BTreeMap::new();
     for deal in deals {

@@ -59,7 +59,7 @@ pub struct Scorecard {
 }
 
 /// Everything the scorecards read, computed once for all reps.
-pub struct ScorecardInputs<'c, 'a> {
+pub(super) struct ScorecardInputs<'c, 'a> {
     pub index: &'c Index<'a>,
     pub rules: &'c RiskConfig,
     pub calendar: FiscalCalendar,
@@ -91,7 +91,7 @@ struct Tally {
     missing_close: u32,
 }
 
-pub fn scorecards(inputs: &ScorecardInputs<'_, '_>) -> Vec<Scorecard> {
+pub(super) fn scorecards(inputs: &ScorecardInputs<'_, '_>) -> Vec<Scorecard> {
     let data = inputs.index.data;
     let (period, start, end) = inputs.period;
     let today = inputs.as_of.date_naive();

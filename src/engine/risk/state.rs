@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 /// One move of the close date to a later day.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Push {
+pub(crate) struct Push {
     pub history: u32,
     pub days: i64,
     pub at: DateTime<Utc>,
@@ -16,7 +16,7 @@ pub struct Push {
 
 /// One move back to an earlier open stage.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Regression {
+pub(crate) struct Regression {
     pub history: u32,
     pub steps: usize,
     pub at: DateTime<Utc>,
@@ -24,7 +24,7 @@ pub struct Regression {
 
 /// One change of the amount.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AmountChange {
+pub(crate) struct AmountChange {
     pub history: u32,
     pub old_minor: i64,
     pub new_minor: i64,
@@ -32,7 +32,7 @@ pub struct AmountChange {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct DealState<'a> {
+pub(crate) struct DealState<'a> {
     pub position: usize,
     pub stage: &'a str,
     pub stage_info: StageInfo,
@@ -58,11 +58,11 @@ pub struct DealState<'a> {
 }
 
 impl DealState<'_> {
-    pub fn status(&self) -> StageStatus {
+    pub(crate) fn status(&self) -> StageStatus {
         self.stage_info.status
     }
 
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.stage_info.status == StageStatus::Open
     }
 }
@@ -100,7 +100,7 @@ impl FieldTrack {
 }
 
 /// Reconstructs deal `position` at `as_of`. `None` when the deal did not exist yet.
-pub fn deal_at<'a>(index: &Index<'a>, position: usize, as_of: DateTime<Utc>) -> Option<DealState<'a>> {
+pub(super) fn deal_at<'a>(index: &Index<'a>, position: usize, as_of: DateTime<Utc>) -> Option<DealState<'a>> {
     let deal = index.deal(position)?;
     if deal.created_at > as_of {
         return None;

@@ -8,7 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// A multiply-rotate hasher (the "Fx" scheme): several times faster than SipHash on short
 /// ids. The keys are the organisation's own record ids, so flooding is not a concern.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct FastHasher {
+pub(super) struct FastHasher {
     hash: u64,
 }
 
@@ -63,19 +63,19 @@ impl Hasher for FastHasher {
 }
 
 /// A hash map for internal lookups only: never iterated into output.
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Positions of rows grouped by an owner position (compressed rows: one offsets vector and
 /// one items vector instead of a vector per owner).
 #[derive(Debug, Clone, Default)]
-pub struct Grouped {
+pub(super) struct Grouped {
     offsets: Vec<u32>,
     items: Vec<u32>,
 }
 
 impl Grouped {
     /// Groups `(owner, item)` pairs; items keep the order of `pairs` within an owner.
-    pub fn build(owners: usize, pairs: &[(u32, u32)]) -> Self {
+    pub(super) fn build(owners: usize, pairs: &[(u32, u32)]) -> Self {
         let mut offsets = vec![0u32; owners + 1];
         for (owner, _) in pairs {
             if let Some(count) = offsets.get_mut(*owner as usize + 1) {
@@ -98,7 +98,7 @@ impl Grouped {
         Self { offsets, items }
     }
 
-    pub fn of(&self, owner: usize) -> &[u32] {
+    pub(super) fn of(&self, owner: usize) -> &[u32] {
         match (self.offsets.get(owner), self.offsets.get(owner + 1)) {
             (Some(&start), Some(&end)) => self.items.get(start as usize..end as usize).unwrap_or(&[]),
             _ => &[],
@@ -107,7 +107,7 @@ impl Grouped {
 
     /// Sorts each owner's items by `key`, skipping owners already in order (data loaded from
     /// the store arrives sorted, so this is usually a single check per owner).
-    pub fn sort_each_by_key<K: Ord>(&mut self, key: impl Fn(u32) -> K) {
+    pub(super) fn sort_each_by_key<K: Ord>(&mut self, key: impl Fn(u32) -> K) {
         for owner in 0..self.offsets.len().saturating_sub(1) {
             let (start, end) = (self.offsets[owner] as usize, self.offsets[owner + 1] as usize);
             if let Some(slice) = self.items.get_mut(start..end) {

@@ -11,14 +11,14 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// How a deal stood at the moment its outcome is judged.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub status: StageStatus,
     pub closed_on: Option<NaiveDate>,
     pub amount_minor: i64,
 }
 
 impl Outcome {
-    pub fn of(state: &DealState<'_>) -> Self {
+    pub(crate) fn of(state: &DealState<'_>) -> Self {
         Self {
             status: state.status(),
             closed_on: state.closed_at.map(|c| c.date_naive()),
@@ -29,7 +29,7 @@ impl Outcome {
 
 /// The three labels of one snapshot; `None` where the outcome was not yet settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Labels {
+pub(crate) struct Labels {
     /// Won on or before the close date the deal had at the snapshot.
     pub won_on_time: Option<bool>,
     /// Still open after that close date.
@@ -41,7 +41,12 @@ pub struct Labels {
 /// Labels a snapshot (`close_date`, `period_end` as of the snapshot) with `outcome`, judged on
 /// `judged_on`. A label is settled only once its deadline has fully passed, whatever happened
 /// earlier, so that which snapshots are labelled never depends on how they ended.
-pub fn labels(close_date: Option<NaiveDate>, period_end: NaiveDate, outcome: &Outcome, judged_on: NaiveDate) -> Labels {
+pub(crate) fn labels(
+    close_date: Option<NaiveDate>,
+    period_end: NaiveDate,
+    outcome: &Outcome,
+    judged_on: NaiveDate,
+) -> Labels {
     let won_by =
         |deadline: NaiveDate| outcome.status == StageStatus::Won && outcome.closed_on.is_some_and(|c| c <= deadline);
     let closed_by =
@@ -56,7 +61,7 @@ pub fn labels(close_date: Option<NaiveDate>, period_end: NaiveDate, outcome: &Ou
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct TrainingSet {
+pub(crate) struct TrainingSet {
     pub rows: Vec<FeatureRow>,
     pub labels: Vec<Labels>,
     /// The open-stage rank of each row, for the stage conversion table.
@@ -75,7 +80,11 @@ fn mix(mut x: u64) -> u64 {
 }
 
 /// Builds the training set for a model used at `as_of`; `states` holds every deal at `as_of`.
-pub fn training_set(engine: &Engine<'_, '_>, states: &[Option<DealState<'_>>], as_of: DateTime<Utc>) -> TrainingSet {
+pub(crate) fn training_set(
+    engine: &Engine<'_, '_>,
+    states: &[Option<DealState<'_>>],
+    as_of: DateTime<Utc>,
+) -> TrainingSet {
     let index = engine.index;
     let rules = &engine.rules.forecast;
     let judged_on = as_of.date_naive();
@@ -147,7 +156,7 @@ pub fn training_set(engine: &Engine<'_, '_>, states: &[Option<DealState<'_>>], a
 
 impl TrainingSet {
     /// The rows and labels where `pick` is settled, flattened for fitting.
-    pub fn for_label(&self, pick: impl Fn(&Labels) -> Option<bool>) -> (Vec<f64>, Vec<bool>) {
+    pub(crate) fn for_label(&self, pick: impl Fn(&Labels) -> Option<bool>) -> (Vec<f64>, Vec<bool>) {
         let mut rows = Vec::new();
         let mut labels = Vec::new();
         for (row, label) in self.rows.iter().zip(&self.labels) {

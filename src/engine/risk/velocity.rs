@@ -10,7 +10,7 @@ use crate::domain::{DealField, StageStatus};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct StageVelocity {
+pub(crate) struct StageVelocity {
     /// Won deals that passed through the stage.
     pub won_deals: u32,
     pub median_days_in_stage: f64,
@@ -19,7 +19,7 @@ pub struct StageVelocity {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Velocity<'a> {
+pub(crate) struct Velocity<'a> {
     stages: HashMap<&'a str, HashMap<&'a str, StageVelocity>>,
     won_ages: Vec<f64>,
     won_ages_by_segment: HashMap<&'a str, Vec<f64>>,
@@ -28,7 +28,7 @@ pub struct Velocity<'a> {
 impl<'a> Velocity<'a> {
     /// Learns from every deal won at or before `as_of`, using only history known then;
     /// `states` holds every deal at `as_of`, by position.
-    pub fn learn(index: &Index<'a>, states: &[Option<DealState<'a>>], as_of: DateTime<Utc>) -> Self {
+    pub(crate) fn learn(index: &Index<'a>, states: &[Option<DealState<'a>>], as_of: DateTime<Utc>) -> Self {
         let mut in_stage: HashMap<(&'a str, &'a str), Vec<f64>> = HashMap::default();
         let mut to_close: HashMap<(&'a str, &'a str), Vec<f64>> = HashMap::default();
         let mut won_ages = Vec::new();
@@ -101,24 +101,20 @@ impl<'a> Velocity<'a> {
         Self { stages, won_ages, won_ages_by_segment }
     }
 
-    pub fn stage(&self, pipeline: &str, stage: &str) -> Option<&StageVelocity> {
+    pub(crate) fn stage(&self, pipeline: &str, stage: &str) -> Option<&StageVelocity> {
         self.stages.get(pipeline)?.get(stage)
     }
 
     /// Won-deal ages for `segment` when it has at least `min` of them, else for everyone.
     /// Returns the ages and whether they are the segment's own.
-    pub fn won_ages(&self, segment: Option<&str>, min: u32) -> (&[f64], bool) {
+    pub(crate) fn won_ages(&self, segment: Option<&str>, min: u32) -> (&[f64], bool) {
         match segment.and_then(|s| self.won_ages_by_segment.get(s)) {
             Some(ages) if ages.len() >= min as usize => (ages, true),
             _ => (&self.won_ages, false),
         }
     }
 
-    pub fn median_won_age(&self) -> Option<f64> {
+    pub(crate) fn median_won_age(&self) -> Option<f64> {
         percentile_sorted(&self.won_ages, 50.0)
-    }
-
-    pub fn won_deal_count(&self) -> usize {
-        self.won_ages.len()
     }
 }

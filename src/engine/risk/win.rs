@@ -31,7 +31,7 @@ pub struct WinExplanation {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Prediction {
+pub(crate) struct Prediction {
     pub win: f64,
     pub slip: f64,
     pub in_period: f64,
@@ -54,7 +54,7 @@ pub struct ModelSummary {
     pub description: String,
 }
 
-pub struct WinModels {
+pub(crate) struct WinModels {
     on_time: Option<LogisticModel>,
     slip: Option<LogisticModel>,
     in_period: Option<LogisticModel>,
@@ -76,7 +76,7 @@ fn fit_if_enough(rows: &[f64], labels: &[bool], rules: &ForecastRule) -> Option<
 }
 
 impl WinModels {
-    pub fn fit(training: &TrainingSet, rules: &ForecastRule) -> Self {
+    pub(crate) fn fit(training: &TrainingSet, rules: &ForecastRule) -> Self {
         let (rows, on_time_labels) = training.for_label(|l| l.won_on_time);
         let on_time = fit_if_enough(&rows, &on_time_labels, rules);
         let (slip_rows, slip_labels) = training.for_label(|l| l.slipped);
@@ -133,7 +133,7 @@ impl WinModels {
         Self { on_time, slip, in_period, stage_rates, slip_base, won_amount_ratio, summary }
     }
 
-    pub fn predict(&self, assessed: &Assessed<'_>) -> Prediction {
+    pub(crate) fn predict(&self, assessed: &Assessed<'_>) -> Prediction {
         let row = &assessed.row;
         let rank = assessed.state.stage_info.open_rank;
         let stage_rate = self.stage_rates.get(rank).copied().filter(|(n, _)| *n > 0);

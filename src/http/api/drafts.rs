@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DraftFilter {
+pub(crate) struct DraftFilter {
     pub state: Option<DraftState>,
     pub kind: Option<DraftKind>,
     /// ISO week, e.g. 2026-W47.
@@ -35,7 +35,7 @@ pub struct DraftFilter {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DraftSummary {
+pub(crate) struct DraftSummary {
     pub id: String,
     pub run_id: String,
     pub week: String,
@@ -51,14 +51,14 @@ pub struct DraftSummary {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DraftList {
+pub(crate) struct DraftList {
     pub drafts: Vec<DraftSummary>,
     /// How many match before `limit` and `offset`.
     pub total: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct CitedDeal {
+pub(crate) struct CitedDeal {
     pub deal_id: String,
     /// Where in the structured draft it is named, e.g. `deals[0].deal_id`.
     pub field: String,
@@ -69,7 +69,7 @@ pub struct CitedDeal {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DraftDetail {
+pub(crate) struct DraftDetail {
     #[serde(flatten)]
     pub summary: DraftSummary,
     /// The text to deliver (the reviewer's edit, if any).
@@ -86,7 +86,7 @@ pub struct DraftDetail {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct EditView {
+pub(crate) struct EditView {
     pub seq: i64,
     pub editor: String,
     pub edited_at: String,
@@ -96,7 +96,7 @@ pub struct EditView {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DeliveryView {
+pub(crate) struct DeliveryView {
     pub channel: String,
     pub state: String,
     pub attempts: i64,
@@ -104,7 +104,7 @@ pub struct DeliveryView {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct FeedbackView {
+pub(crate) struct FeedbackView {
     pub user_id: String,
     pub rating: String,
     pub comment: Option<String>,
@@ -113,13 +113,13 @@ pub struct FeedbackView {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ApproveRequest {
+pub(crate) struct ApproveRequest {
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EditRequest {
+pub(crate) struct EditRequest {
     /// The full new text.
     pub body: String,
     pub reason: String,
@@ -127,20 +127,20 @@ pub struct EditRequest {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RejectRequest {
+pub(crate) struct RejectRequest {
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Rating {
+pub(crate) enum Rating {
     Useful,
     NotUseful,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FeedbackRequest {
+pub(crate) struct FeedbackRequest {
     pub rating: Rating,
     pub comment: Option<String>,
 }
@@ -169,7 +169,7 @@ async fn reviewable(state: &AppState, caller: &Principal, record: &DraftRecord) 
 }
 
 /// The drafts visible to `caller` that match `filter`, newest first.
-pub async fn visible_drafts(
+pub(crate) async fn visible_drafts(
     state: &AppState,
     caller: &Principal,
     filter: &DraftFilter,
@@ -205,7 +205,7 @@ pub async fn visible_drafts(
     Ok(records)
 }
 
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Principal,
     Params(filter): Params<DraftFilter>,
@@ -218,7 +218,7 @@ pub async fn list(
 }
 
 /// The draft `id` if the caller may see it; otherwise not found, whether or not it exists.
-pub async fn visible_draft(state: &AppState, caller: &Principal, id: &str) -> Result<DraftRecord, ApiError> {
+pub(crate) async fn visible_draft(state: &AppState, caller: &Principal, id: &str) -> Result<DraftRecord, ApiError> {
     match state.store.draft(id).await? {
         Some(record) if caller.sees_person(&record.recipient_id) => Ok(record),
         _ => Err(ApiError::NotFound),
@@ -246,7 +246,7 @@ async fn cited_deals(state: &AppState, record: &DraftRecord) -> Result<Vec<Cited
     Ok(cited)
 }
 
-pub async fn detail(state: &AppState, record: DraftRecord) -> Result<DraftDetail, ApiError> {
+pub(crate) async fn detail(state: &AppState, record: DraftRecord) -> Result<DraftDetail, ApiError> {
     let cited = cited_deals(state, &record).await?;
     let edits = state.store.review_edits(&record.id).await?;
     let deliveries = state.store.deliveries(&record.id).await?;
@@ -287,13 +287,17 @@ fn feedback_view(feedback: FeedbackRecord) -> FeedbackView {
     }
 }
 
-pub async fn get(State(state): State<AppState>, caller: Principal, Id(id): Id) -> Result<Json<DraftDetail>, ApiError> {
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    caller: Principal,
+    Id(id): Id,
+) -> Result<Json<DraftDetail>, ApiError> {
     let record = visible_draft(&state, &caller, &id).await?;
     Ok(Json(detail(&state, record).await?))
 }
 
 /// Review errors as API errors: a refusal by policy says so without naming who could decide.
-pub fn review_error(error: ReviewError) -> ApiError {
+pub(crate) fn review_error(error: ReviewError) -> ApiError {
     match error {
         ReviewError::NotFound(_) => ApiError::NotFound,
         ReviewError::WrongState { state, .. } => ApiError::Conflict(format!("the draft is {state}")),
@@ -308,14 +312,14 @@ pub fn review_error(error: ReviewError) -> ApiError {
 
 /// What a reviewer may send: every decision is one of these.
 #[derive(Debug)]
-pub enum Decision {
+pub(crate) enum Decision {
     Approve { reason: Option<String> },
     Edit { body: String, reason: String },
     Reject { reason: String },
 }
 
 /// Applies `decision` to draft `id` as `caller`, after the scope check.
-pub async fn decide(
+pub(crate) async fn decide(
     state: &AppState,
     caller: &Principal,
     id: &str,
@@ -335,7 +339,7 @@ async fn respond(state: &AppState, record: DraftRecord) -> Result<Json<DraftDeta
     Ok(Json(detail(state, record).await?))
 }
 
-pub async fn approve(
+pub(crate) async fn approve(
     State(state): State<AppState>,
     caller: Principal,
     headers: HeaderMap,
@@ -347,7 +351,7 @@ pub async fn approve(
     respond(&state, record).await
 }
 
-pub async fn edit(
+pub(crate) async fn edit(
     State(state): State<AppState>,
     caller: Principal,
     headers: HeaderMap,
@@ -359,7 +363,7 @@ pub async fn edit(
     respond(&state, record).await
 }
 
-pub async fn reject(
+pub(crate) async fn reject(
     State(state): State<AppState>,
     caller: Principal,
     headers: HeaderMap,
@@ -372,7 +376,7 @@ pub async fn reject(
 }
 
 /// Records the caller's opinion of a draft they can see.
-pub async fn save_feedback(
+pub(crate) async fn save_feedback(
     state: &AppState,
     caller: &Principal,
     id: &str,
@@ -396,7 +400,7 @@ pub async fn save_feedback(
     Ok(())
 }
 
-pub async fn feedback(
+pub(crate) async fn feedback(
     State(state): State<AppState>,
     caller: Principal,
     headers: HeaderMap,

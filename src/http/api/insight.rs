@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const RECENT_ACTIVITIES: i64 = 40;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct FlagSummary {
+pub(crate) struct FlagSummary {
     pub signal: String,
     pub severity: String,
     pub reason: String,
@@ -34,12 +34,12 @@ struct StoredDealHead {
 }
 
 /// A deal's flags as stored in its snapshot record (empty if the record is unreadable).
-pub fn flag_summaries(detail: &str) -> Vec<FlagSummary> {
+pub(crate) fn flag_summaries(detail: &str) -> Vec<FlagSummary> {
     serde_json::from_str::<StoredDealHead>(detail).map(|head| head.flags).unwrap_or_default()
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct SnapshotRef {
+pub(crate) struct SnapshotRef {
     pub run_id: String,
     pub as_of: String,
     pub period: String,
@@ -59,7 +59,7 @@ fn snapshot_ref(summary: &SnapshotSummary) -> SnapshotRef {
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DealFilter {
+pub(crate) struct DealFilter {
     /// Only this rep's deals.
     pub owner: Option<String>,
     /// Only deals whose highest flag is at least this severe: info, warn or high.
@@ -69,7 +69,7 @@ pub struct DealFilter {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DealSummary {
+pub(crate) struct DealSummary {
     pub deal_id: String,
     pub name: String,
     pub owner_id: String,
@@ -84,7 +84,7 @@ pub struct DealSummary {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DealList {
+pub(crate) struct DealList {
     /// `null` until a run has stored a snapshot.
     pub snapshot: Option<SnapshotRef>,
     pub deals: Vec<DealSummary>,
@@ -92,7 +92,7 @@ pub struct DealList {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DealDetail {
+pub(crate) struct DealDetail {
     pub snapshot: SnapshotRef,
     /// The engine's record: probabilities, their explanation, and every flag with its evidence.
     #[schemars(with = "crate::engine::risk::DealRisk")]
@@ -111,7 +111,7 @@ fn severity_rank(severity: &str) -> u8 {
     }
 }
 
-pub fn deal_summary(deal: &SnapshotDeal) -> DealSummary {
+pub(crate) fn deal_summary(deal: &SnapshotDeal) -> DealSummary {
     let head: StoredDealHead = serde_json::from_str(&deal.detail).unwrap_or_default();
     DealSummary {
         deal_id: deal.deal_id.clone(),
@@ -129,7 +129,7 @@ pub fn deal_summary(deal: &SnapshotDeal) -> DealSummary {
 }
 
 /// The latest snapshot's deals the caller may see, riskiest first.
-pub async fn visible_deals(
+pub(crate) async fn visible_deals(
     state: &AppState,
     caller: &Principal,
     filter: &DealFilter,
@@ -154,7 +154,7 @@ pub async fn visible_deals(
     Ok((Some(snapshot), deals))
 }
 
-pub async fn deals(
+pub(crate) async fn deals(
     State(state): State<AppState>,
     caller: Principal,
     Params(filter): Params<DealFilter>,
@@ -170,7 +170,7 @@ pub async fn deals(
 }
 
 /// Deal `id` in the latest snapshot with its evidence, if the caller may see it.
-pub async fn deal_detail(state: &AppState, caller: &Principal, id: &str) -> Result<DealDetail, ApiError> {
+pub(crate) async fn deal_detail(state: &AppState, caller: &Principal, id: &str) -> Result<DealDetail, ApiError> {
     let snapshot = state.store.latest_snapshot().await?.ok_or(ApiError::NotFound)?;
     let deal = match state.store.snapshot_deal(&snapshot.run_id, id).await? {
         Some(deal) if caller.sees_person(&deal.owner_id) => deal,
@@ -198,12 +198,16 @@ pub async fn deal_detail(state: &AppState, caller: &Principal, id: &str) -> Resu
     Ok(DealDetail { snapshot: snapshot_ref(&snapshot), deal: record, activities, history })
 }
 
-pub async fn deal(State(state): State<AppState>, caller: Principal, Id(id): Id) -> Result<Json<DealDetail>, ApiError> {
+pub(crate) async fn deal(
+    State(state): State<AppState>,
+    caller: Principal,
+    Id(id): Id,
+) -> Result<Json<DealDetail>, ApiError> {
     Ok(Json(deal_detail(&state, &caller, &id).await?))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ScorecardList {
+pub(crate) struct ScorecardList {
     pub snapshot: Option<SnapshotRef>,
     /// The engine's scorecards, each number with how it was computed.
     #[schemars(with = "Vec<crate::engine::risk::Scorecard>")]
@@ -211,7 +215,7 @@ pub struct ScorecardList {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ScorecardDetail {
+pub(crate) struct ScorecardDetail {
     pub snapshot: SnapshotRef,
     #[schemars(with = "crate::engine::risk::Scorecard")]
     pub scorecard: serde_json::Value,
@@ -221,7 +225,7 @@ fn parse_all(rows: Vec<(String, String)>) -> Result<Vec<serde_json::Value>, ApiE
     rows.into_iter().map(|(_, text)| serde_json::from_str(&text).map_err(ApiError::internal)).collect()
 }
 
-pub async fn reps(State(state): State<AppState>, caller: Principal) -> Result<Json<ScorecardList>, ApiError> {
+pub(crate) async fn reps(State(state): State<AppState>, caller: Principal) -> Result<Json<ScorecardList>, ApiError> {
     let Some(snapshot) = state.store.latest_snapshot().await? else {
         return Ok(Json(ScorecardList { snapshot: None, reps: Vec::new() }));
     };
@@ -231,7 +235,7 @@ pub async fn reps(State(state): State<AppState>, caller: Principal) -> Result<Js
 }
 
 /// Rep `id`'s scorecard in the latest snapshot, if the caller may see it.
-pub async fn scorecard(state: &AppState, caller: &Principal, id: &str) -> Result<ScorecardDetail, ApiError> {
+pub(crate) async fn scorecard(state: &AppState, caller: &Principal, id: &str) -> Result<ScorecardDetail, ApiError> {
     if !caller.sees_person(id) {
         return Err(ApiError::NotFound);
     }
@@ -242,7 +246,7 @@ pub async fn scorecard(state: &AppState, caller: &Principal, id: &str) -> Result
     Ok(ScorecardDetail { snapshot: snapshot_ref(&snapshot), scorecard })
 }
 
-pub async fn rep(
+pub(crate) async fn rep(
     State(state): State<AppState>,
     caller: Principal,
     Id(id): Id,
@@ -251,7 +255,7 @@ pub async fn rep(
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct RollupList {
+pub(crate) struct RollupList {
     pub snapshot: Option<SnapshotRef>,
     /// Reps ranked by their need for the manager this week, with the reasons and deals.
     #[schemars(with = "Vec<crate::engine::risk::TeamRollup>")]
@@ -259,13 +263,13 @@ pub struct RollupList {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct RollupDetail {
+pub(crate) struct RollupDetail {
     pub snapshot: SnapshotRef,
     #[schemars(with = "crate::engine::risk::TeamRollup")]
     pub team: serde_json::Value,
 }
 
-pub async fn teams(State(state): State<AppState>, caller: Principal) -> Result<Json<RollupList>, ApiError> {
+pub(crate) async fn teams(State(state): State<AppState>, caller: Principal) -> Result<Json<RollupList>, ApiError> {
     let Some(snapshot) = state.store.latest_snapshot().await? else {
         return Ok(Json(RollupList { snapshot: None, teams: Vec::new() }));
     };
@@ -276,7 +280,7 @@ pub async fn teams(State(state): State<AppState>, caller: Principal) -> Result<J
 }
 
 /// Manager `id`'s team roll-up in the latest snapshot, if the caller may see it.
-pub async fn rollup(state: &AppState, caller: &Principal, id: &str) -> Result<RollupDetail, ApiError> {
+pub(crate) async fn rollup(state: &AppState, caller: &Principal, id: &str) -> Result<RollupDetail, ApiError> {
     if !caller.sees_person(id) {
         return Err(ApiError::NotFound);
     }
@@ -287,7 +291,7 @@ pub async fn rollup(state: &AppState, caller: &Principal, id: &str) -> Result<Ro
     Ok(RollupDetail { snapshot: snapshot_ref(&snapshot), team })
 }
 
-pub async fn team(
+pub(crate) async fn team(
     State(state): State<AppState>,
     caller: Principal,
     Id(id): Id,
@@ -296,7 +300,7 @@ pub async fn team(
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct StageTotal {
+pub(crate) struct StageTotal {
     pub stage: String,
     pub deals: u32,
     pub amount_minor: i64,
@@ -305,7 +309,7 @@ pub struct StageTotal {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ForecastView {
+pub(crate) struct ForecastView {
     pub snapshot: SnapshotRef,
     /// `organisation`, or `team` for a manager: totals are the organisation's, the deal-level
     /// parts (exposures, pipeline by stage) only the team's, and no account breakdown.
@@ -324,7 +328,7 @@ pub struct ForecastView {
 /// organisation's totals (target, commit, P10/P50/P90) but only their team's deals: exposures
 /// in their scope, pipeline by stage of their team, and no account or segment breakdown (it
 /// would name other teams' clients). Reps get not found.
-pub async fn forecast_view(state: &AppState, caller: &Principal) -> Result<ForecastView, ApiError> {
+pub(crate) async fn forecast_view(state: &AppState, caller: &Principal) -> Result<ForecastView, ApiError> {
     let whole = caller.sees_organisation();
     if !whole && caller.role != AccessRole::Manager {
         return Err(ApiError::NotFound);
@@ -362,6 +366,6 @@ pub async fn forecast_view(state: &AppState, caller: &Principal) -> Result<Forec
     })
 }
 
-pub async fn forecast(State(state): State<AppState>, caller: Principal) -> Result<Json<ForecastView>, ApiError> {
+pub(crate) async fn forecast(State(state): State<AppState>, caller: Principal) -> Result<Json<ForecastView>, ApiError> {
     Ok(Json(forecast_view(&state, &caller).await?))
 }

@@ -2,9 +2,9 @@
 //! rep scorecards, team roll-ups and the forecast. Every route needs a token or a session and
 //! applies the caller's scope; [`OPERATIONS`] describes each route for `/openapi.json`.
 
-pub mod drafts;
-pub mod insight;
-pub mod runs;
+pub(crate) mod drafts;
+pub(crate) mod insight;
+pub(crate) mod runs;
 
 use super::auth::{AccessRole, Principal};
 use super::error::ApiError;

@@ -16,19 +16,19 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct RunList {
+pub(crate) struct RunList {
     pub runs: Vec<RunStatus>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StartRun {
+pub(crate) struct StartRun {
     /// ISO week, e.g. 2026-W47 (default: the current week).
     pub week: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct StartedRun {
+pub(crate) struct StartedRun {
     /// False when the week's run already existed (starting is idempotent).
     pub created: bool,
     pub run: RunStatus,
@@ -43,12 +43,12 @@ fn may_read(caller: &Principal) -> Result<(), ApiError> {
     }
 }
 
-pub async fn list(State(state): State<AppState>, caller: Principal) -> Result<Json<RunList>, ApiError> {
+pub(crate) async fn list(State(state): State<AppState>, caller: Principal) -> Result<Json<RunList>, ApiError> {
     may_read(&caller)?;
     Ok(Json(RunList { runs: runs::list(&state.store, 100).await? }))
 }
 
-pub async fn status(
+pub(crate) async fn status(
     State(state): State<AppState>,
     caller: Principal,
     Path(id): Path<String>,
@@ -57,7 +57,7 @@ pub async fn status(
     runs::status(&state.store, &id).await?.map(Json).ok_or(ApiError::NotFound)
 }
 
-pub async fn start(
+pub(crate) async fn start(
     State(state): State<AppState>,
     caller: Principal,
     headers: HeaderMap,

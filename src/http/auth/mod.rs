@@ -4,8 +4,8 @@
 //! leader, compliance officer or administrator the organisation. Failed attempts are limited
 //! per client address and per account.
 
-pub mod accounts;
-pub mod limit;
+pub(crate) mod accounts;
+pub(crate) mod limit;
 pub mod secrets;
 mod session;
 

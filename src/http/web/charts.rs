@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 /// What the fan chart shows, in minor units of `currency`.
 #[derive(Debug, Clone)]
-pub struct Fan {
+pub(super) struct Fan {
     pub currency: String,
     pub booked: i64,
     pub p10: i64,
@@ -55,7 +55,7 @@ impl Scale {
 
 /// The forecast fan: P10–P90 opening out from what is booked today to the period's end, the
 /// P50 path through it, and target and commit as lines across.
-pub fn fan_chart(fan: &Fan) -> String {
+pub(super) fn fan_chart(fan: &Fan) -> String {
     let scale = Scale::covering(&[fan.booked, fan.p10, fan.p50, fan.p90, fan.target, fan.commit]);
     let (x0, x1) = (FAN_LEFT, FAN_WIDTH - FAN_RIGHT);
     let xm = x0 + (x1 - x0) * 0.55;
@@ -161,7 +161,7 @@ fn spread(ys: &[f64], gap: f64) -> Vec<f64> {
 
 /// One row of a horizontal bar chart.
 #[derive(Debug, Clone)]
-pub struct Bar {
+pub(super) struct Bar {
     pub label: String,
     pub value: f64,
     /// A second, darker length inside the first (e.g. the weighted part of a stage's amount).
@@ -174,7 +174,7 @@ pub struct Bar {
 }
 
 /// Horizontal bars scaled to the largest value; labels stay HTML so they wrap on a phone.
-pub fn bar_chart(id: &str, caption: &str, bars: &[Bar]) -> String {
+pub(super) fn bar_chart(id: &str, caption: &str, bars: &[Bar]) -> String {
     let largest = bars.iter().map(|b| b.value.max(b.inner.unwrap_or(0.0))).fold(0.0_f64, f64::max);
     let mut out = format!(
         "<figure class=\"bars\" id=\"{}\"><figcaption class=\"visually-hidden\">{}</figcaption>",
@@ -222,7 +222,7 @@ fn length(value: f64, largest: f64) -> f64 {
 }
 
 /// Bars left (negative) or right (positive) of a centre line, for contributions.
-pub fn diverging_bars(id: &str, caption: &str, rows: &[(String, f64, String)]) -> String {
+pub(super) fn diverging_bars(id: &str, caption: &str, rows: &[(String, f64, String)]) -> String {
     let largest = rows.iter().map(|(_, v, _)| v.abs()).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
     let mut out = format!(
         "<figure class=\"bars diverging\" id=\"{}\"><figcaption class=\"visually-hidden\">{}</figcaption>",
@@ -250,7 +250,7 @@ pub fn diverging_bars(id: &str, caption: &str, rows: &[(String, f64, String)]) -
 
 /// A thin meter: `share` of the track filled (past 1.0 it fills and says so with its class),
 /// with an optional tick at `mark` (e.g. where the pace says one should be).
-pub fn meter(share: f64, mark: Option<f64>, class: &str) -> String {
+pub(super) fn meter(share: f64, mark: Option<f64>, class: &str) -> String {
     let share = if share.is_finite() { share.max(0.0) } else { 0.0 };
     let fill = share.min(1.0) * 100.0;
     let over = if share > 1.0 { " meter-over" } else { "" };

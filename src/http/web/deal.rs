@@ -71,7 +71,7 @@ struct EvidenceView {
     history_ids: Vec<String>,
 }
 
-pub async fn page_for(State(state): State<AppState>, Viewer(viewer): Viewer, PathId(id): PathId) -> PageResult {
+pub(super) async fn page_for(State(state): State<AppState>, Viewer(viewer): Viewer, PathId(id): PathId) -> PageResult {
     let detail = deal_detail(&state, &viewer, &id).await?;
     let deal: DealView = serde_json::from_value(detail.deal).unwrap_or_default();
     let owner = state.directory.name_of(&state.store, &deal.owner_id).await?.unwrap_or_else(|| deal.owner_id.clone());

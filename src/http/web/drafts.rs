@@ -24,7 +24,7 @@ const INBOX_LIMIT: usize = 200;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct InboxQuery {
+pub(super) struct InboxQuery {
     view: Option<String>,
     state: Option<String>,
     kind: Option<String>,
@@ -35,7 +35,7 @@ fn known<T>(value: Option<&str>, parse: fn(&str) -> Option<T>) -> Option<T> {
     value.and_then(parse)
 }
 
-pub async fn inbox(
+pub(super) async fn inbox(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     Query(query): Query<InboxQuery>,
@@ -148,7 +148,7 @@ fn inbox_item(record: &DraftRecord) -> String {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct DoneQuery {
+pub(super) struct DoneQuery {
     done: Option<String>,
 }
 
@@ -225,7 +225,7 @@ fn done_notice(done: Option<&str>) -> Option<&'static str> {
     }
 }
 
-pub async fn show(
+pub(super) async fn show(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     PathId(id): PathId,
@@ -315,7 +315,7 @@ async fn evidence(state: &AppState, run_id: &str, detail: &DraftDetail) -> Resul
 }
 
 /// A fragment id made only of safe characters.
-pub fn anchor(key: &str) -> String {
+pub(super) fn anchor(key: &str) -> String {
     key.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
 }
 
@@ -411,7 +411,7 @@ fn feedback(viewer: &Principal, detail: &DraftDetail) -> String {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct ReviewForm {
+pub(super) struct ReviewForm {
     csrf: String,
     reason: String,
     body: String,
@@ -419,7 +419,7 @@ pub struct ReviewForm {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct FeedbackForm {
+pub(super) struct FeedbackForm {
     csrf: String,
     rating: String,
     comment: String,
@@ -435,7 +435,7 @@ async fn decide(state: &AppState, viewer: &Principal, id: &str, form: &ReviewFor
     Ok(back(id, record.state.as_str()))
 }
 
-pub async fn approve(
+pub(super) async fn approve(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     PathId(id): PathId,
@@ -445,7 +445,7 @@ pub async fn approve(
     decide(&state, &viewer, &id, &form, Decision::Approve { reason }).await
 }
 
-pub async fn edit(
+pub(super) async fn edit(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     PathId(id): PathId,
@@ -457,7 +457,7 @@ pub async fn edit(
     decide(&state, &viewer, &id, &form, decision).await
 }
 
-pub async fn reject(
+pub(super) async fn reject(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     PathId(id): PathId,
@@ -467,7 +467,7 @@ pub async fn reject(
     decide(&state, &viewer, &id, &form, decision).await
 }
 
-pub async fn feedback_post(
+pub(super) async fn feedback_post(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     PathId(id): PathId,

@@ -63,7 +63,7 @@ struct Model {
     description: String,
 }
 
-pub async fn page_for(State(state): State<AppState>, Viewer(viewer): Viewer) -> PageResult {
+pub(super) async fn page_for(State(state): State<AppState>, Viewer(viewer): Viewer) -> PageResult {
     let view = forecast_view(&state, &viewer).await?;
     let risk: ForecastRisk = serde_json::from_value(view.forecast).unwrap_or_default();
     let model: Model = serde_json::from_value(view.model).unwrap_or_default();

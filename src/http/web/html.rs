@@ -8,7 +8,7 @@ use crate::http::auth::{AccessRole, Principal};
 use std::fmt::Write as _;
 
 /// Text made safe for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
@@ -25,7 +25,7 @@ pub fn escape(text: &str) -> String {
 
 /// One path segment or query value, percent-encoded: ids may hold `:` or `/`, and a query
 /// value must not break out of its parameter.
-pub fn encode_component(text: &str) -> String {
+pub(super) fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -38,13 +38,13 @@ pub fn encode_component(text: &str) -> String {
 }
 
 /// `/{section}/{id}`, ready for an `href` (percent-encoded, so nothing needs escaping).
-pub fn href(section: &str, id: &str) -> String {
+pub(super) fn href(section: &str, id: &str) -> String {
     format!("/{section}/{}", encode_component(id))
 }
 
 /// Which navigation entry a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
+pub(crate) enum Section {
     Inbox,
     Rep,
     Team,
@@ -53,12 +53,12 @@ pub enum Section {
 }
 
 /// Where a rep's own scorecard is, when the caller has one.
-pub fn own_scorecard(viewer: &Principal) -> Option<&'static str> {
+pub(super) fn own_scorecard(viewer: &Principal) -> Option<&'static str> {
     (viewer.role == AccessRole::Rep && viewer.person_id.is_some()).then_some("/reps/me")
 }
 
 /// The manager's own team, or the list of teams for the organisation-wide.
-pub fn team_link(viewer: &Principal) -> Option<(String, &'static str)> {
+pub(super) fn team_link(viewer: &Principal) -> Option<(String, &'static str)> {
     if viewer.sees_organisation() {
         return Some(("/teams".to_owned(), "Teams"));
     }
@@ -69,7 +69,7 @@ pub fn team_link(viewer: &Principal) -> Option<(String, &'static str)> {
 }
 
 /// The forecast is for the organisation-wide and for managers (their team's share of it).
-pub fn sees_forecast(viewer: &Principal) -> bool {
+pub(super) fn sees_forecast(viewer: &Principal) -> bool {
     viewer.sees_organisation() || viewer.role == AccessRole::Manager
 }
 
@@ -104,7 +104,7 @@ fn nav(viewer: &Principal, active: Section) -> String {
 }
 
 /// A whole document: head, header (with navigation when someone is signed in) and `body`.
-pub fn layout(title: &str, viewer: Option<&Principal>, active: Section, body: &str) -> String {
+pub(super) fn layout(title: &str, viewer: Option<&Principal>, active: Section, body: &str) -> String {
     let header_nav = viewer.map(|v| nav(v, active)).unwrap_or_default();
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -122,7 +122,7 @@ pub fn layout(title: &str, viewer: Option<&Principal>, active: Section, body: &s
 }
 
 /// The hidden field every form post carries.
-pub fn csrf_field(viewer: &Principal) -> String {
+pub(super) fn csrf_field(viewer: &Principal) -> String {
     let token = viewer.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or("");
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(token))
 }
@@ -150,7 +150,7 @@ fn thousands(whole: u128) -> String {
 }
 
 /// Money for reading, not for accounting: `£1.2m`, `£45,300`, `−£800`, `CHF 2.5m`.
-pub fn money(minor: i64, currency: &str) -> String {
+pub(super) fn money(minor: i64, currency: &str) -> String {
     let exponent = Currency::parse(currency).map(|c| c.exponent()).unwrap_or(2);
     let scale = 10u128.pow(exponent);
     let magnitude = u128::from(minor.unsigned_abs());
@@ -186,7 +186,7 @@ fn escape_code(code: &str) -> String {
 }
 
 /// A share as a whole percentage; small but non-zero shares say so rather than round to 0.
-pub fn percent(share: f64) -> String {
+pub(super) fn percent(share: f64) -> String {
     if !share.is_finite() {
         return "–".to_owned();
     }
@@ -203,7 +203,7 @@ pub fn percent(share: f64) -> String {
 }
 
 /// `1.8×` for ratios such as pipeline coverage.
-pub fn times(ratio: f64) -> String {
+pub(super) fn times(ratio: f64) -> String {
     if ratio.is_finite() {
         format!("{ratio:.1}×")
     } else {
@@ -212,7 +212,7 @@ pub fn times(ratio: f64) -> String {
 }
 
 /// A stored date or timestamp as `16 Nov 2026`; anything unreadable is shown as it is.
-pub fn date(text: &str) -> String {
+pub(super) fn date(text: &str) -> String {
     let day = text.get(..10).unwrap_or(text);
     match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
         Ok(parsed) => parsed.format("%-d %b %Y").to_string(),
@@ -221,7 +221,7 @@ pub fn date(text: &str) -> String {
 }
 
 /// A stored timestamp as `16 Nov 2026, 09:30 UTC`.
-pub fn datetime(text: &str) -> String {
+pub(super) fn datetime(text: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(text) {
         Ok(parsed) => parsed.with_timezone(&chrono::Utc).format("%-d %b %Y, %H:%M UTC").to_string(),
         Err(_) => date(text),
@@ -229,7 +229,7 @@ pub fn datetime(text: &str) -> String {
 }
 
 /// `no_recent_activity` → `No recent activity`.
-pub fn label(key: &str) -> String {
+pub(super) fn label(key: &str) -> String {
     let spaced = key.replace(['_', '-'], " ");
     let mut chars = spaced.chars();
     match chars.next() {
@@ -239,7 +239,7 @@ pub fn label(key: &str) -> String {
 }
 
 /// Only known severities become class names; anything else is shown neutral.
-pub fn severity_class(severity: &str) -> &'static str {
+pub(super) fn severity_class(severity: &str) -> &'static str {
     match severity {
         "high" => "sev-high",
         "warn" => "sev-warn",
@@ -249,7 +249,7 @@ pub fn severity_class(severity: &str) -> &'static str {
 }
 
 /// A small coloured label for a severity.
-pub fn severity_pill(severity: &str) -> String {
+pub(super) fn severity_pill(severity: &str) -> String {
     let text = match severity {
         "high" => "High",
         "warn" => "Watch",
@@ -260,7 +260,7 @@ pub fn severity_pill(severity: &str) -> String {
 }
 
 /// A draft's state as a pill; only known states become class names.
-pub fn state_pill(state: DraftState) -> String {
+pub(super) fn state_pill(state: DraftState) -> String {
     let (class, text) = match state {
         DraftState::Drafted => ("st-drafted", "Waiting for review"),
         DraftState::Approved => ("st-approved", "Approved"),
@@ -274,7 +274,7 @@ pub fn state_pill(state: DraftState) -> String {
 
 /// One deal in a list: severity, linked name, a line of facts and one of why on the left; a
 /// figure and a note under it on the right. Takes plain text (escaped here) but `pill` (HTML).
-pub struct DealRow<'a> {
+pub(super) struct DealRow<'a> {
     pub pill: String,
     pub deal_id: &'a str,
     pub name: &'a str,
@@ -284,7 +284,7 @@ pub struct DealRow<'a> {
     pub figure_note: String,
 }
 
-pub fn deal_row(row: &DealRow<'_>) -> String {
+pub(super) fn deal_row(row: &DealRow<'_>) -> String {
     let name = if row.name.is_empty() { row.deal_id } else { row.name };
     let why = if row.why.is_empty() { String::new() } else { format!("<div class=\"why\">{}</div>", escape(&row.why)) };
     format!(
@@ -300,7 +300,7 @@ pub fn deal_row(row: &DealRow<'_>) -> String {
 }
 
 /// What a kind of draft is called on the page.
-pub fn kind_label(kind: DraftKind) -> String {
+pub(super) fn kind_label(kind: DraftKind) -> String {
     let text = kind.label();
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()

@@ -7,7 +7,7 @@
 use super::html::{escape, href};
 
 /// Renders `text`; each id in `deal_ids` found in the text links to `/deals/{id}`.
-pub fn render(text: &str, deal_ids: &[String]) -> String {
+pub(super) fn render(text: &str, deal_ids: &[String]) -> String {
     let mut out = String::new();
     let mut paragraph: Vec<String> = Vec::new();
     let mut list: Option<List> = None;

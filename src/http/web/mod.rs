@@ -26,7 +26,7 @@ use axum::Router;
 use html::{escape, Section};
 use serde::de::DeserializeOwned;
 
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
         .route("/login", get(signin::form).post(signin::submit))
@@ -59,7 +59,7 @@ async fn stylesheet() -> Response {
 
 /// A signed-in caller of a page. Without a live session the rejection is a redirect to the
 /// sign-in page that comes back here afterwards.
-pub struct Viewer(pub Principal);
+pub(crate) struct Viewer(pub Principal);
 
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
@@ -95,7 +95,7 @@ fn to_sign_in(method: &Method, path: &str, query: Option<&str>) -> Response {
 
 /// `next` if it is a path on this site: one leading `/`, not `//` or `/\` (which browsers read
 /// as another host), no control characters, not the sign-in page itself.
-pub fn safe_next(next: &str) -> Option<&str> {
+pub(crate) fn safe_next(next: &str) -> Option<&str> {
     let rest = next.strip_prefix('/')?;
     let local = !rest.starts_with('/') && !rest.starts_with('\\');
     let clean = next.len() <= 1_000 && !next.chars().any(|c| c.is_control() || c == '\\');
@@ -104,7 +104,7 @@ pub fn safe_next(next: &str) -> Option<&str> {
 }
 
 /// 303 to `location` (a path this module built).
-pub fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(value) => (StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response(),
         Err(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_static("/inbox"))]).into_response(),
@@ -113,7 +113,7 @@ pub fn see_other(location: &str) -> Response {
 
 /// A posted form. A body that cannot be read cannot show a CSRF token either, so it is refused
 /// as one without a token would be.
-pub struct PageForm<T>(pub T);
+pub(crate) struct PageForm<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = PageError;
@@ -127,7 +127,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
 }
 
 /// One path parameter; an unreadable one is a missing page.
-pub struct PathId(pub String);
+pub(crate) struct PathId(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = PageError;
@@ -142,7 +142,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
 
 /// An error as a page people can read: what happened and where to go, never the cause.
 #[derive(Debug)]
-pub struct PageError(pub ApiError);
+pub(crate) struct PageError(pub ApiError);
 
 impl From<ApiError> for PageError {
     fn from(error: ApiError) -> Self {
@@ -209,10 +209,10 @@ fn capitalise(text: &str) -> String {
 }
 
 /// What a page handler returns.
-pub type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// A full page for `viewer`.
-pub fn page(viewer: &Principal, title: &str, section: Section, body: &str) -> Response {
+pub(crate) fn page(viewer: &Principal, title: &str, section: Section, body: &str) -> Response {
     Html(html::layout(title, Some(viewer), section, body)).into_response()
 }
 

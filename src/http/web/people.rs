@@ -86,7 +86,7 @@ fn change(value: f64) -> String {
     }
 }
 
-pub async fn rep(State(state): State<AppState>, Viewer(viewer): Viewer, PathId(id): PathId) -> PageResult {
+pub(super) async fn rep(State(state): State<AppState>, Viewer(viewer): Viewer, PathId(id): PathId) -> PageResult {
     let id = if id == "me" { viewer.person_id.clone().ok_or(PageError(ApiError::NotFound))? } else { id };
     let detail = scorecard(&state, &viewer, &id).await?;
     let card: ScorecardView = serde_json::from_value(detail.scorecard).unwrap_or_default();
@@ -283,7 +283,7 @@ struct TeamView {
     how_ranked: String,
 }
 
-pub async fn team(State(state): State<AppState>, Viewer(viewer): Viewer, PathId(id): PathId) -> PageResult {
+pub(super) async fn team(State(state): State<AppState>, Viewer(viewer): Viewer, PathId(id): PathId) -> PageResult {
     let detail = rollup(&state, &viewer, &id).await?;
     let team: TeamView = serde_json::from_value(detail.team).unwrap_or_default();
     let currency = detail.snapshot.currency.as_str();
@@ -359,7 +359,7 @@ pub async fn team(State(state): State<AppState>, Viewer(viewer): Viewer, PathId(
     Ok(page(&viewer, &format!("{name}’s team"), Section::Team, &body))
 }
 
-pub async fn teams(State(state): State<AppState>, Viewer(viewer): Viewer) -> PageResult {
+pub(super) async fn teams(State(state): State<AppState>, Viewer(viewer): Viewer) -> PageResult {
     let mut body = String::from("<div class=\"page-head\"><div><h1>Teams</h1><p>Each manager’s team, with who needs them most this week.</p></div></div>");
     let Some(snapshot) = state.store.latest_snapshot().await.map_err(ApiError::from)? else {
         body.push_str("<section class=\"card\"><p class=\"empty\">No snapshot yet: teams appear after the first weekly run.</p></section>");

@@ -14,13 +14,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-pub const LOGIN_CSRF_COOKIE: &str = "candor_login_csrf";
+pub(super) const LOGIN_CSRF_COOKIE: &str = "candor_login_csrf";
 
 /// How long a sign-in form stays usable.
 const LOGIN_FORM_SECONDS: u32 = 600;
 
 /// The client's address, for the sign-in attempt limits.
-pub struct Client(pub String);
+pub(super) struct Client(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
@@ -32,13 +32,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct NextQuery {
+pub(super) struct NextQuery {
     next: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct SignInForm {
+pub(super) struct SignInForm {
     user: String,
     password: String,
     csrf: String,
@@ -47,7 +47,7 @@ pub struct SignInForm {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct CsrfOnly {
+pub(super) struct CsrfOnly {
     csrf: String,
 }
 
@@ -85,7 +85,7 @@ fn render(state: &AppState, next: &str, message: Option<&str>, status: StatusCod
     Ok(response)
 }
 
-pub async fn form(
+pub(super) async fn form(
     State(state): State<AppState>,
     Client(client): Client,
     headers: HeaderMap,
@@ -99,7 +99,7 @@ pub async fn form(
     render(&state, &next, None, StatusCode::OK)
 }
 
-pub async fn submit(
+pub(super) async fn submit(
     State(state): State<AppState>,
     Client(client): Client,
     headers: HeaderMap,
@@ -138,7 +138,7 @@ pub async fn submit(
     }
 }
 
-pub async fn sign_out(
+pub(super) async fn sign_out(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     PageForm(form): PageForm<CsrfOnly>,

@@ -2,7 +2,7 @@
 //! app's own origin only, so every page styles itself through classes defined here, and the
 //! SVG charts take their colours from here too). Calm, light, readable on a phone and a laptop.
 
-pub const APP_CSS: &str = r#"
+pub(super) const APP_CSS: &str = r#"
 :root {
   --bg: #f5f6f4;
   --card: #ffffff;

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 /// The rule name on deal links a CRM states itself (an engagement associated with a deal, an
 /// event whose "related to" is an opportunity).
-pub const RULE_CRM_ASSOCIATION: &str = "crm_association";
+pub(crate) const RULE_CRM_ASSOCIATION: &str = "crm_association";
 
 /// One vendor record ready for the pipeline.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct BuiltActivities {
 
 /// Runs `records` through the activity pipeline against `known`; `object` names them in
 /// rejections (`msgraph/events`).
-pub fn build_activities(
+pub(crate) fn build_activities(
     settings: &ActivitySettings,
     known: &Dataset,
     source: &SourceName,

@@ -22,7 +22,7 @@ const DETAIL_CHARS: usize = 300;
 
 /// Call counters, shared by every client cloned from one source's client.
 #[derive(Debug, Default)]
-pub struct CallStats {
+pub(crate) struct CallStats {
     calls: AtomicU64,
     retries: AtomicU64,
     throttled: AtomicU64,
@@ -44,7 +44,7 @@ pub struct CallCounts {
 }
 
 impl CallStats {
-    pub fn snapshot(&self) -> CallCounts {
+    pub(crate) fn snapshot(&self) -> CallCounts {
         CallCounts {
             calls: self.calls.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
@@ -95,7 +95,7 @@ impl ApiRequest {
 }
 
 /// The URL as it may appear in errors and logs: no query string, which can carry tokens.
-pub fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     url.split(['?', '#']).next().unwrap_or(url).to_owned()
 }
 

@@ -10,7 +10,7 @@ use crate::store::SyncedKind;
 
 /// One item of a page: removed, skipped (all-day events, drafts) or an activity.
 #[derive(Debug)]
-pub enum Item {
+pub(crate) enum Item {
     Removed { item_id: String },
     Skipped,
     Activity { item_id: String, record: Box<ActivityRecord> },
@@ -18,7 +18,7 @@ pub enum Item {
 
 /// Commits a page of `items` read from `scope` (a mailbox's calendar or folder), counted
 /// under `object`.
-pub async fn apply_items(
+pub(crate) async fn apply_items(
     ctx: &mut SyncContext<'_>,
     object: &str,
     scope: &str,

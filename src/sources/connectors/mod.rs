@@ -13,19 +13,19 @@
 //! implements `jobs::SyncSource`); `candor sync` calls it with progress; the HTTP server nests
 //! [`hubspot::webhook::router`] to receive HubSpot change notifications.
 
-pub mod activity;
-pub mod auth;
-pub mod google;
-pub mod http;
+pub(crate) mod activity;
+pub(crate) mod auth;
+pub(crate) mod google;
+pub(crate) mod http;
 pub mod hubspot;
-pub mod mailbox;
-pub mod msgraph;
-pub mod records;
-pub mod report;
-pub mod retry;
+pub(crate) mod mailbox;
+pub(crate) mod msgraph;
+pub(crate) mod records;
+pub(crate) mod report;
+pub(crate) mod retry;
 pub mod salesforce;
-pub mod secrets;
-pub mod sync;
+pub(crate) mod secrets;
+pub(crate) mod sync;
 
 pub use report::{ObjectReport, Progress, ProgressFn, SyncReport};
 pub use sync::{SyncContext, SyncOptions};

@@ -8,20 +8,20 @@ use serde_json::Value;
 
 /// Why one record did not land: which record, which field, what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub record: Option<String>,
     pub field: Option<String>,
     pub reason: String,
 }
 
 impl Problem {
-    pub fn new(record: Option<&str>, field: Option<&str>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(record: Option<&str>, field: Option<&str>, reason: impl Into<String>) -> Self {
         Self { record: record.map(str::to_owned), field: field.map(str::to_owned), reason: reason.into() }
     }
 }
 
 /// The value at a dotted path (`Owner.Email`), if present and not null.
-pub fn field<'v>(record: &'v Value, path: &str) -> Option<&'v Value> {
+pub(crate) fn field<'v>(record: &'v Value, path: &str) -> Option<&'v Value> {
     let mut current = record;
     for part in path.split('.') {
         current = current.get(part)?;
@@ -30,7 +30,7 @@ pub fn field<'v>(record: &'v Value, path: &str) -> Option<&'v Value> {
 }
 
 /// A field as trimmed, non-empty text; numbers and booleans as written.
-pub fn text(record: &Value, path: &str) -> Option<String> {
+pub(crate) fn text(record: &Value, path: &str) -> Option<String> {
     let text = match field(record, path)? {
         Value::String(s) => s.trim().to_owned(),
         Value::Number(n) => n.to_string(),
@@ -40,7 +40,7 @@ pub fn text(record: &Value, path: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-pub fn boolean(record: &Value, path: &str) -> Option<bool> {
+pub(crate) fn boolean(record: &Value, path: &str) -> Option<bool> {
     match field(record, path)? {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
@@ -53,7 +53,7 @@ pub fn boolean(record: &Value, path: &str) -> Option<bool> {
 }
 
 /// A point in time in any of the forms the vendors write.
-pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
@@ -76,12 +76,12 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
 }
 
-pub fn timestamp(record: &Value, path: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn timestamp(record: &Value, path: &str) -> Option<DateTime<Utc>> {
     text(record, path).and_then(|t| parse_timestamp(&t))
 }
 
 /// A calendar date: `2024-03-31`, or the UTC date of a timestamp.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
@@ -89,13 +89,13 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 }
 
 /// Epoch milliseconds, the form HubSpot filters take.
-pub fn millis(at: &DateTime<Utc>) -> String {
+pub(crate) fn millis(at: &DateTime<Utc>) -> String {
     at.timestamp_millis().to_string()
 }
 
 /// An amount as decimal text, rounded half-up to the currency's minor unit (vendors store
 /// more decimals than the currency has).
-pub fn money_from_text(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+pub(crate) fn money_from_text(text: &str, currency: Currency) -> Result<Money, MoneyError> {
     let text = text.trim();
     if text.contains(['e', 'E']) {
         return Err(MoneyError::Syntax(text.to_owned()));
@@ -116,7 +116,7 @@ pub fn money_from_text(text: &str, currency: Currency) -> Result<Money, MoneyErr
 }
 
 /// An amount field (a JSON number or numeric text).
-pub fn money(record: &Value, path: &str, currency: Currency) -> Option<Result<Money, MoneyError>> {
+pub(crate) fn money(record: &Value, path: &str, currency: Currency) -> Option<Result<Money, MoneyError>> {
     text(record, path).map(|t| money_from_text(&t, currency))
 }
 

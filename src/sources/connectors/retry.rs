@@ -38,7 +38,7 @@ impl RetryPolicy {
 }
 
 /// A `Retry-After` value: delay-seconds or an HTTP date, measured from `now`.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -59,14 +59,14 @@ struct Bucket {
 
 /// Requests per second with a burst allowance, shared by every request to one source.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     rate: f64,
     burst: f64,
     bucket: Mutex<Bucket>,
 }
 
 impl RateLimiter {
-    pub fn new(limit: &RateLimit) -> Self {
+    pub(crate) fn new(limit: &RateLimit) -> Self {
         let burst = f64::from(limit.burst.max(1));
         Self {
             rate: limit.requests_per_second.max(0.001),
@@ -76,7 +76,7 @@ impl RateLimiter {
     }
 
     /// Waits until one more request is allowed.
-    pub async fn acquire(&self) {
+    pub(crate) async fn acquire(&self) {
         loop {
             let wait = {
                 let mut bucket = self.bucket.lock().await;
@@ -102,7 +102,7 @@ impl RateLimiter {
 
     /// Holds every request back for `delay` (the source said it is over its limit) and
     /// empties the burst, so the first requests after the pause do not trip it again.
-    pub async fn pause(&self, delay: Duration) {
+    pub(crate) async fn pause(&self, delay: Duration) {
         let mut bucket = self.bucket.lock().await;
         let until = Instant::now() + delay;
         if bucket.paused_until.is_none_or(|current| current < until) {

@@ -14,7 +14,7 @@ fn read(path: &Path) -> Result<String, ConnectorError> {
 }
 
 /// Fills each empty secret in `fields` from the key of the same name in the file at `path`.
-pub fn fill_from_file(path: Option<&Path>, fields: &mut [(&str, &mut Secret)]) -> Result<(), ConnectorError> {
+pub(crate) fn fill_from_file(path: Option<&Path>, fields: &mut [(&str, &mut Secret)]) -> Result<(), ConnectorError> {
     let Some(path) = path else { return Ok(()) };
     let text = read(path)?;
     let bad = |reason: String| ConnectorError::Secrets { path: path.display().to_string(), reason };
@@ -35,13 +35,13 @@ pub fn fill_from_file(path: Option<&Path>, fields: &mut [(&str, &mut Secret)]) -
 }
 
 /// The whole file as one secret (a PEM key).
-pub fn read_secret(path: &Path) -> Result<Secret, ConnectorError> {
+pub(crate) fn read_secret(path: &Path) -> Result<Secret, ConnectorError> {
     read(path).map(Secret::new)
 }
 
 /// The fields of a Google service-account JSON key that signing needs.
 #[derive(Debug, Clone)]
-pub struct ServiceAccountKey {
+pub(crate) struct ServiceAccountKey {
     pub client_email: String,
     pub private_key: Secret,
     pub token_uri: Option<String>,
@@ -54,7 +54,7 @@ struct KeyFile {
     token_uri: Option<String>,
 }
 
-pub fn read_service_account(path: &Path) -> Result<ServiceAccountKey, ConnectorError> {
+pub(crate) fn read_service_account(path: &Path) -> Result<ServiceAccountKey, ConnectorError> {
     let text = read(path)?;
     let key: KeyFile = serde_json::from_str(&text).map_err(|e| ConnectorError::Secrets {
         path: path.display().to_string(),

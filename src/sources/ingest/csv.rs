@@ -161,7 +161,7 @@ pub(crate) struct Env<'a> {
 impl Env<'_> {
     /// The mapping's stage map first (exact, then normalised), then the catalogue's keys and
     /// labels.
-    pub fn stage(&self, pipeline: &str, text: &str) -> Result<&Stage, String> {
+    pub(crate) fn stage(&self, pipeline: &str, text: &str) -> Result<&Stage, String> {
         let mapped = self
             .mapping
             .stages

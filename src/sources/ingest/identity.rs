@@ -6,9 +6,9 @@
 
 mod deal_links;
 
-pub use deal_links::{
-    AmbiguousLink, DealLinker, RULE_ACCOUNT_SINGLE_OPEN_DEAL, RULE_CONTACT_ON_DEAL, RULE_OWNER_AND_ACCOUNT_CONTACT,
-};
+pub(crate) use deal_links::{AmbiguousLink, DealLinker};
+#[cfg(test)]
+pub(crate) use deal_links::{RULE_ACCOUNT_SINGLE_OPEN_DEAL, RULE_CONTACT_ON_DEAL, RULE_OWNER_AND_ACCOUNT_CONTACT};
 
 use super::activities::ActivitySettings;
 use crate::domain::{
@@ -29,7 +29,7 @@ enum DomainOwner {
 }
 
 /// Lowercased address without a `mailto:` prefix or angle brackets, when it looks like one.
-pub fn normalise_address(text: &str) -> Option<String> {
+pub(crate) fn normalise_address(text: &str) -> Option<String> {
     let trimmed = text.trim().trim_matches(|c| c == '<' || c == '>' || c == '"').trim();
     let bare = match trimmed.get(..7) {
         Some(prefix) if prefix.eq_ignore_ascii_case("mailto:") => &trimmed[7..],
@@ -45,7 +45,7 @@ pub fn normalise_address(text: &str) -> Option<String> {
 }
 
 /// The domain part of a normalised address.
-pub fn address_domain(address: &str) -> Option<&str> {
+pub(crate) fn address_domain(address: &str) -> Option<&str> {
     address.rsplit_once('@').map(|(_, domain)| domain)
 }
 

@@ -5,11 +5,11 @@
 pub mod activities;
 pub mod csv;
 pub mod ics;
-pub mod identity;
-pub mod keywords;
+pub(crate) mod identity;
+pub(crate) mod keywords;
 pub mod mail;
 pub mod maven;
-pub mod report;
+pub(crate) mod report;
 
 pub use report::{ImportOutcome, ImportReport, Rejection};
 

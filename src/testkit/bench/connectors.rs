@@ -15,7 +15,7 @@ use crate::testkit::vendors::{
 
 /// How big the generated orgs are.
 #[derive(Debug, Clone, Copy)]
-pub struct BenchSize {
+pub(super) struct BenchSize {
     pub opportunities: usize,
     pub deals: usize,
     pub items_per_mailbox: usize,
@@ -65,7 +65,7 @@ fn bench_config() -> Config {
 }
 
 /// One line per connector with its figures, or the reason it could not run.
-pub async fn bench_connectors_with(size: BenchSize) -> Vec<String> {
+pub(super) async fn bench_connectors_with(size: BenchSize) -> Vec<String> {
     let mut lines = Vec::new();
     let key = match mock::setup::rsa_key() {
         Ok(key) => key,
@@ -117,6 +117,6 @@ pub async fn bench_connectors_with(size: BenchSize) -> Vec<String> {
 }
 
 /// The figures at the default size.
-pub async fn bench_connectors() -> Vec<String> {
+pub(super) async fn bench_connectors() -> Vec<String> {
     bench_connectors_with(BenchSize::default()).await
 }

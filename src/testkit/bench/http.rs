@@ -66,7 +66,7 @@ async fn prepare(context: &Context, dir: &Path, reps: u32) -> anyhow::Result<Sto
     Ok(store)
 }
 
-pub async fn run(context: &Context, reps: u32, seconds: u32, connections: u32) -> anyhow::Result<()> {
+pub(super) async fn run(context: &Context, reps: u32, seconds: u32, connections: u32) -> anyhow::Result<()> {
     let scratch = tempfile::tempdir()?;
     let started = std::time::Instant::now();
     let store = prepare(context, scratch.path(), reps).await?;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, thiserror::Error)]
-pub enum BenchError {
+pub(super) enum BenchError {
     #[error("benchmark scratch files: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -29,7 +29,7 @@ pub enum BenchError {
 
 /// One measured run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BenchFigures {
+pub(super) struct BenchFigures {
     pub what: String,
     pub records: u64,
     pub unit: &'static str,
@@ -290,7 +290,7 @@ async fn import_and_store(
 
 /// Generates an mbox of `messages` messages in a scratch folder and measures parse, identity
 /// resolution and storage on a scratch SQLite database.
-pub async fn bench_mail(messages: usize) -> Result<BenchFigures, BenchError> {
+pub(super) async fn bench_mail(messages: usize) -> Result<BenchFigures, BenchError> {
     let scratch = tempfile::tempdir()?;
     let path = scratch.path().join("bench.mbox");
     let bytes = write_mbox(&path, messages)?;
@@ -314,7 +314,7 @@ pub async fn bench_mail(messages: usize) -> Result<BenchFigures, BenchError> {
 
 /// Generates a calendar of `series` recurring series and measures parsing, expansion over a
 /// year and identity resolution (the instances are counted, not stored).
-pub async fn bench_ics(series: usize) -> Result<BenchFigures, BenchError> {
+pub(super) async fn bench_ics(series: usize) -> Result<BenchFigures, BenchError> {
     let scratch = tempfile::tempdir()?;
     let path = scratch.path().join("bench.ics");
     let bytes = write_calendar(&path, series)?;

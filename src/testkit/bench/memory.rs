@@ -122,7 +122,12 @@ async fn latencies<S: VectorStore>(
 
 /// Runs every memory benchmark in a scratch store under `scratch` with `points` points and
 /// `queries` queries; returns one printable line per figure.
-pub async fn bench_memory(scratch: &Path, points: usize, queries: usize, embeddings: &EmbeddingsConfig) -> Vec<String> {
+pub(super) async fn bench_memory(
+    scratch: &Path,
+    points: usize,
+    queries: usize,
+    embeddings: &EmbeddingsConfig,
+) -> Vec<String> {
     match run(scratch, points, queries, embeddings).await {
         Ok(lines) => lines,
         Err(error) => vec![format!("memory: benchmark failed: {error}")],

@@ -113,7 +113,7 @@ pub struct BenchArgs {
 }
 
 /// Peak resident memory of this process in MiB, from /proc (Linux only).
-pub fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -121,7 +121,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 /// Resets the peak-RSS mark so the next reading covers only what follows (Linux ≥ 4.0).
-pub fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
@@ -129,7 +129,7 @@ fn fmt_peak() -> String {
     peak_rss_mib().map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "n/a".to_owned())
 }
 
-pub async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(context: &Context, args: BenchArgs) -> anyhow::Result<ExitCode> {
     let as_of = start_of_day(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap_or_default());
     if args.suite == BenchSuite::Run {
         let latency = std::time::Duration::from_millis(args.model_latency_ms);

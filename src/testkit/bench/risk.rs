@@ -16,7 +16,7 @@ fn peak() -> String {
 
 /// Times the engine on `dataset` at `as_of`: index build, then the whole analysis, over the
 /// domain records as they are, and again over their compact form (what a store loads).
-pub fn bench_features(dataset: &Dataset, settings: &Settings, as_of: DateTime<Utc>) -> Vec<String> {
+pub(super) fn bench_features(dataset: &Dataset, settings: &Settings, as_of: DateTime<Utc>) -> Vec<String> {
     let started = Instant::now();
     let index = Index::new(dataset);
     let indexed = started.elapsed().as_secs_f64();
@@ -54,7 +54,7 @@ pub fn bench_features(dataset: &Dataset, settings: &Settings, as_of: DateTime<Ut
 
 /// Loads everything from `store` and runs the engine at `as_of`. Peak memory is meaningful when
 /// this is the first thing the process does.
-pub async fn bench_features_from_store(
+pub(super) async fn bench_features_from_store(
     store: &Store,
     settings: &Settings,
     as_of: DateTime<Utc>,

@@ -157,7 +157,7 @@ struct ChildFigures {
 
 /// How the weekly run process is told what to run.
 #[derive(Debug, Clone)]
-pub struct RunOne {
+pub(super) struct RunOne {
     pub data_dir: PathBuf,
     /// The scripted endpoint; `None` drafts with the offline provider.
     pub model_url: Option<String>,
@@ -167,7 +167,7 @@ pub struct RunOne {
 
 /// The weekly run over the store in `one.data_dir`, in this process, as `candor serve` would run
 /// it: its peak RSS is the run's own, not the generator's.
-pub async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
+pub(super) async fn run_one(context: &Context, one: &RunOne) -> anyhow::Result<()> {
     reset_peak_rss();
     let mut config = bench_config(context, one.concurrency);
     if let Some(url) = &one.model_url {
@@ -224,7 +224,7 @@ fn phases(spans: &[crate::store::JobSpan]) -> String {
 
 /// Serves the scripted endpoint for the organisation stored in `data_dir` until the process is
 /// stopped; prints its URL first.
-pub async fn serve_scripted_model(
+pub(super) async fn serve_scripted_model(
     context: &Context,
     data_dir: &std::path::Path,
     latency: Duration,
@@ -267,7 +267,7 @@ fn rss(figures: &ChildFigures) -> String {
     figures.peak_rss_mib.map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "n/a".to_owned())
 }
 
-pub async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u32) -> anyhow::Result<()> {
+pub(super) async fn run(context: &Context, reps: u32, latency: Duration, concurrency: u32) -> anyhow::Result<()> {
     let week = bench_week();
     let params = sim_params(&context.config, None, Some(reps), week.start());
     let org = crate::testkit::sim::generate(&params);

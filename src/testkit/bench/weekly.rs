@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 /// What one timed run did.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RunFigures {
+pub(super) struct RunFigures {
     pub recipients: i64,
     pub drafted: i64,
     pub delivered: i64,
@@ -23,7 +23,7 @@ pub struct RunFigures {
 
 /// Runs `week` over what is in `store` drafting with `drafting`, delivering to the outbox under
 /// `data_dir`, and times it from enqueue to the last delivery.
-pub async fn time_weekly_run(
+pub(super) async fn time_weekly_run(
     store: &Store,
     config: Arc<Config>,
     data_dir: &std::path::Path,

@@ -15,14 +15,14 @@ const ID_HOST: &str = "sim.candor.example";
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {path}: {source}")]
-pub struct ExportError {
+pub(crate) struct ExportError {
     pub path: PathBuf,
     pub source: std::io::Error,
 }
 
 /// What was written: the files, and how many distinct meetings and emails they hold.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExportedFiles {
+pub(crate) struct ExportedFiles {
     pub calendars: Vec<PathBuf>,
     pub mailboxes: Vec<PathBuf>,
     pub meetings: usize,
@@ -32,7 +32,7 @@ pub struct ExportedFiles {
 /// Writes `calendars/<person>.ics` and `mail/<person>.mbox` under `dir` for every person who
 /// took part in a meeting or an email. Calls, tasks and notes have no file format and are
 /// left to the caller.
-pub fn write_activity_files(data: &Dataset, dir: &Path) -> Result<ExportedFiles, ExportError> {
+pub(crate) fn write_activity_files(data: &Dataset, dir: &Path) -> Result<ExportedFiles, ExportError> {
     let mut by_person: BTreeMap<&PersonId, (Vec<&Activity>, Vec<&Activity>)> = BTreeMap::new();
     let mut files = ExportedFiles::default();
     for activity in &data.activities {

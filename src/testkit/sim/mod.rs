@@ -7,7 +7,7 @@ mod calendar;
 mod deals;
 #[cfg(test)]
 mod engine_tests;
-pub mod export;
+pub(crate) mod export;
 mod names;
 mod people;
 mod plan;

@@ -120,12 +120,12 @@ pub(crate) struct NameDraw {
 }
 
 impl NameDraw {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self { used: HashSet::new() }
     }
 
     /// Returns (first name, full name).
-    pub fn draw(&mut self, rng: &mut impl Rng) -> (&'static str, String) {
+    pub(super) fn draw(&mut self, rng: &mut impl Rng) -> (&'static str, String) {
         for attempt in 0..200u32 {
             let first = FIRST_NAMES.choose(rng).copied().unwrap_or("Alex");
             let last = LAST_NAMES.choose(rng).copied().unwrap_or("Smith");

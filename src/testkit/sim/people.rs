@@ -38,15 +38,15 @@ pub(crate) enum Conduct {
 }
 
 impl Conduct {
-    pub fn bunches(self) -> bool {
+    pub(super) fn bunches(self) -> bool {
         matches!(self, Conduct::Bunching | Conduct::Both)
     }
 
-    pub fn skews_mix(self) -> bool {
+    pub(super) fn skews_mix(self) -> bool {
         matches!(self, Conduct::ProductMix | Conduct::Both)
     }
 
-    pub fn describe(self) -> &'static str {
+    pub(super) fn describe(self) -> &'static str {
         match self {
             Conduct::Bunching => "period_end_bunching: closes bunched in the last two weeks of each quarter",
             Conduct::ProductMix => "high_commission_mix: product mix skewed to higher-commission products (securities lending, FX overlay, transition management)",

@@ -75,7 +75,7 @@ pub(crate) struct DealPlan {
 impl DealPlan {
     /// Buyer engagement at `t`: constant for healthy deals, sliding toward nothing once a dying
     /// deal's decay starts, dipping while a slipping deal waits on procurement.
-    pub fn health(&self, t: DateTime<Utc>) -> f64 {
+    pub(super) fn health(&self, t: DateTime<Utc>) -> f64 {
         let mut h = self.h0;
         if let Some(start) = self.decay_start {
             if t > start {
@@ -92,7 +92,7 @@ impl DealPlan {
         h
     }
 
-    pub fn stage_at(&self, t: DateTime<Utc>) -> u8 {
+    pub(super) fn stage_at(&self, t: DateTime<Utc>) -> u8 {
         let mut stage = 0;
         for event in &self.events {
             if event.at > t {
@@ -105,7 +105,7 @@ impl DealPlan {
         stage
     }
 
-    pub fn won(&self) -> bool {
+    pub(super) fn won(&self) -> bool {
         matches!(self.fate, Fate::Won | Fate::Slip)
     }
 }

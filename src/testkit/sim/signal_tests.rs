@@ -4,8 +4,8 @@
 
 use super::tests::{history_by_deal, params, replay};
 use super::*;
-use chrono::NaiveDate;
 use crate::domain::{ActivityKind, DealField, Direction, Party, Period};
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What a simple deal-risk rule could see about a deal at `at`.

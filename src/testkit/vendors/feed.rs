@@ -79,18 +79,18 @@ impl ChangeFeed {
 
 /// A resumable page position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageToken {
+pub(crate) struct PageToken {
     pub since: u64,
     pub as_of: u64,
     pub offset: usize,
 }
 
 impl PageToken {
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         format!("{}.{}.{}", self.since, self.as_of, self.offset)
     }
 
-    pub fn decode(text: &str) -> Option<Self> {
+    pub(crate) fn decode(text: &str) -> Option<Self> {
         let mut parts = text.split('.');
         Some(Self {
             since: parts.next()?.parse().ok()?,

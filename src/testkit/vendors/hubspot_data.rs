@@ -7,7 +7,7 @@ use super::pick;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
-pub const ORG_DOMAIN: &str = "northbridge-fs.example";
+pub(crate) const ORG_DOMAIN: &str = "northbridge-fs.example";
 
 const STAGES: &[(&str, &str, &str, bool)] = &[
     ("appointmentscheduled", "Appointment Scheduled", "0.2", false),

@@ -4,11 +4,11 @@
 //! tokens that expire after a number of requests, and an outage after a number of pages (a
 //! sync interrupted half-way).
 
-pub mod feed;
+pub(crate) mod feed;
 pub mod google;
 pub mod google_data;
 pub mod hubspot;
-pub mod hubspot_data;
+pub(crate) mod hubspot_data;
 pub mod msgraph;
 pub mod salesforce;
 pub mod salesforce_data;

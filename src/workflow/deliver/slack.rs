@@ -49,7 +49,7 @@ pub fn slack_payload(message: &OutgoingMessage) -> Value {
     json!({ "text": escape(&message.subject), "blocks": blocks })
 }
 
-pub fn classify(answer: WebhookAnswer) -> Result<Receipt, DeliverError> {
+pub(super) fn classify(answer: WebhookAnswer) -> Result<Receipt, DeliverError> {
     let code = answer.body.trim();
     match answer.status {
         200..=299 => Ok(Receipt { reference: format!("slack {} {code}", answer.status) }),

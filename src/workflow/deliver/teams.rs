@@ -60,7 +60,7 @@ fn by_status(status: u16, retry_after: Option<Duration>, text: &str) -> DeliverE
     }
 }
 
-pub fn classify(answer: WebhookAnswer) -> Result<Receipt, DeliverError> {
+pub(super) fn classify(answer: WebhookAnswer) -> Result<Receipt, DeliverError> {
     let text = answer.body.trim();
     match answer.status {
         200..=299 => {

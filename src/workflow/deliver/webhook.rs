@@ -5,21 +5,21 @@ use super::DeliverError;
 use crate::config::Secret;
 use std::time::Duration;
 
-pub struct Webhook {
+pub(super) struct Webhook {
     pub url: Secret,
     pub timeout: Duration,
 }
 
 /// A webhook's answer, before the service-specific reading of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookAnswer {
+pub(super) struct WebhookAnswer {
     pub status: u16,
     pub retry_after: Option<Duration>,
     pub body: String,
 }
 
 impl Webhook {
-    pub async fn post(
+    pub(super) async fn post(
         &self,
         client: &reqwest::Client,
         payload: &serde_json::Value,

@@ -4,7 +4,7 @@
 use super::{rising, DealContext, Finding, Severity, SignalId};
 use crate::engine::risk::numbers::r1;
 
-pub fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
+pub(super) fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
     findings.extend(overdue(context));
     findings.extend(pushed(context));
     findings.extend(too_soon(context));

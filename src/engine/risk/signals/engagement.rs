@@ -5,7 +5,7 @@
 use super::{rising, DealContext, Finding, Severity, SignalId};
 use crate::engine::risk::numbers::{median, r1};
 
-pub fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
+pub(super) fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
     findings.extend(no_recent_activity(context));
     findings.extend(ghosted(context));
     findings.extend(no_next_meeting(context));

@@ -17,7 +17,7 @@ use crate::domain::Deal;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use optimism::{over_optimism, CallCheck};
+pub(crate) use optimism::{over_optimism, CallCheck};
 
 /// Stable identifiers: stored with snapshots and cited by drafts, so never renamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -137,7 +137,7 @@ impl Severity {
 
 /// A rule that fired, in compact form: row positions instead of ids.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub signal: SignalId,
     pub severity: Severity,
     pub reason: String,
@@ -149,7 +149,7 @@ pub struct Finding {
 }
 
 /// Everything one rule may look at.
-pub struct DealContext<'c, 'a> {
+pub(crate) struct DealContext<'c, 'a> {
     pub index: &'c Index<'a>,
     pub rules: &'c RiskConfig,
     pub velocity: &'c Velocity<'a>,
@@ -164,12 +164,12 @@ pub struct DealContext<'c, 'a> {
 
 impl DealContext<'_, '_> {
     /// Whether the deal's stage has reached `gate`.
-    pub fn reaches(&self, gate: &str) -> bool {
+    pub(crate) fn reaches(&self, gate: &str) -> bool {
         self.index.reaches(&self.deal.pipeline, self.state.stage, gate)
     }
 
     /// The reason text, written only when it will be read.
-    pub fn text(&self, write: impl FnOnce() -> String) -> String {
+    pub(crate) fn text(&self, write: impl FnOnce() -> String) -> String {
         if self.explain {
             write()
         } else {
@@ -178,13 +178,13 @@ impl DealContext<'_, '_> {
     }
 
     /// Whole days from `at` to `as_of`.
-    pub fn days_since(&self, at: DateTime<Utc>) -> i64 {
+    pub(crate) fn days_since(&self, at: DateTime<Utc>) -> i64 {
         (self.as_of - at).num_days().max(0)
     }
 }
 
 /// Severity for a measure that grows worse as it rises.
-pub fn rising(measure: f64, warn: f64, high: f64) -> Option<Severity> {
+pub(crate) fn rising(measure: f64, warn: f64, high: f64) -> Option<Severity> {
     if measure >= high {
         Some(Severity::High)
     } else if measure >= warn {
@@ -196,7 +196,7 @@ pub fn rising(measure: f64, warn: f64, high: f64) -> Option<Severity> {
 
 /// Every rule for an open deal, in the order of [`SignalId::ALL`]. The forecast-call check
 /// needs the win probability, so it runs later: see [`over_optimism`].
-pub fn evaluate(context: &DealContext<'_, '_>) -> Vec<Finding> {
+pub(crate) fn evaluate(context: &DealContext<'_, '_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     engagement::evaluate(context, &mut findings);
     close_date::evaluate(context, &mut findings);

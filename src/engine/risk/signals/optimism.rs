@@ -10,7 +10,7 @@ use crate::engine::risk::rules::RiskConfig;
 use crate::engine::risk::state::DealState;
 
 /// What the check reads for one open deal.
-pub struct CallCheck<'c, 'a> {
+pub(crate) struct CallCheck<'c, 'a> {
     pub index: &'c Index<'a>,
     pub rules: &'c RiskConfig,
     pub pipeline: &'c str,
@@ -22,7 +22,7 @@ pub struct CallCheck<'c, 'a> {
     pub explain: bool,
 }
 
-pub fn over_optimism(check: &CallCheck<'_, '_>) -> Option<Finding> {
+pub(crate) fn over_optimism(check: &CallCheck<'_, '_>) -> Option<Finding> {
     let rule = &check.rules.over_optimism;
     let state = check.state;
     let (severity, min_stage, min_probability) = match state.forecast_category {

@@ -5,7 +5,7 @@ use super::{rising, DealContext, Finding, Severity, SignalId};
 use crate::engine::risk::numbers::{money_text, percentile_sorted, r1};
 use chrono::Duration;
 
-pub fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
+pub(super) fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
     findings.extend(stalled(context));
     findings.extend(regression(context));
     findings.extend(amount_decreased(context));

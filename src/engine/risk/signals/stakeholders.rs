@@ -4,7 +4,7 @@
 use super::{DealContext, Finding, Severity, SignalId};
 use crate::domain::ContactRole;
 
-pub fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
+pub(super) fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
     findings.extend(not_multithreaded(context));
     findings.extend(no_power(context));
     findings.extend(missing_roles(context));

@@ -37,7 +37,7 @@ struct CalendarCursor {
 /// Event types that are not meetings.
 const NOT_MEETINGS: &[&str] = &["workingLocation", "outOfOffice", "focusTime", "birthday", "fromGmail"];
 
-pub fn event(source: &SourceName, record: &Value) -> Result<Item, Problem> {
+pub(crate) fn event(source: &SourceName, record: &Value) -> Result<Item, Problem> {
     let item_id = text(record, "id").ok_or_else(|| Problem::new(None, Some("id"), "event has no id"))?;
     if text(record, "status").as_deref() == Some("cancelled") {
         return Ok(Item::Removed { item_id });
@@ -89,7 +89,7 @@ pub fn event(source: &SourceName, record: &Value) -> Result<Item, Problem> {
     })
 }
 
-pub async fn sync_calendar(
+pub(crate) async fn sync_calendar(
     ctx: &mut SyncContext<'_>,
     client: &ApiClient,
     config: &GoogleConfig,

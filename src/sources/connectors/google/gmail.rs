@@ -53,7 +53,7 @@ fn find_part<'v>(part: &'v Value, mime: &str) -> Option<&'v Value> {
 
 /// A format=full message as RFC 5322 bytes: its address, date, subject and id headers and
 /// its text (or HTML) part, decoded.
-pub fn rebuild_message(message: &Value) -> Option<Vec<u8>> {
+pub(crate) fn rebuild_message(message: &Value) -> Option<Vec<u8>> {
     let payload = message.get("payload")?;
     let mut out = String::new();
     for header in payload.get("headers").and_then(Value::as_array).into_iter().flatten() {
@@ -89,7 +89,7 @@ fn participant(address: &MailAddress, role: ParticipantRole) -> Participant {
     Participant { address: address.address.clone(), name: address.name.clone(), role, party: None }
 }
 
-pub fn message(source: &SourceName, record: &Value) -> Result<Item, Problem> {
+pub(crate) fn message(source: &SourceName, record: &Value) -> Result<Item, Problem> {
     let item_id = text(record, "id").ok_or_else(|| Problem::new(None, Some("id"), "message has no id"))?;
     let labels: Vec<String> = record
         .get("labelIds")
@@ -176,7 +176,7 @@ fn string_list(value: &Value, path: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn sync_gmail(
+pub(crate) async fn sync_gmail(
     ctx: &mut SyncContext<'_>,
     client: &ApiClient,
     config: &GoogleConfig,

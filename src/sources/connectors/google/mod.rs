@@ -2,8 +2,8 @@
 //! user, a JWT assertion naming that user as `sub`, and reads their calendar ([`calendar`])
 //! and mailbox ([`gmail`]). All users share one rate limit and concurrency cap.
 
-pub mod calendar;
-pub mod gmail;
+pub(crate) mod calendar;
+pub(crate) mod gmail;
 
 use super::auth::{Assertion, Credentials, Grant, SigningKey, TokenSession};
 use super::http::ApiClient;
@@ -66,7 +66,7 @@ impl Delegation {
     }
 }
 
-pub async fn sync(ctx: &mut SyncContext<'_>) -> Result<(), ConnectorError> {
+pub(crate) async fn sync(ctx: &mut SyncContext<'_>) -> Result<(), ConnectorError> {
     let config = &ctx.config.connectors.google;
     let delegation = Delegation::from_config(config)?;
     let shared = ApiClient::new(&ctx.config.connectors.sync, &config.limits, Credentials::None)?;

@@ -11,52 +11,52 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// The search API refuses to page past this many results of one query.
-pub const SEARCH_WINDOW: usize = 10_000;
+pub(crate) const SEARCH_WINDOW: usize = 10_000;
 /// Most records one search page returns.
 const SEARCH_PAGE_MAX: u32 = 200;
 /// Most ids per batch read when history is asked for.
-pub const HISTORY_BATCH: usize = 50;
+pub(crate) const HISTORY_BATCH: usize = 50;
 /// Most ids per association batch read.
-pub const ASSOCIATION_BATCH: usize = 1_000;
+pub(crate) const ASSOCIATION_BATCH: usize = 1_000;
 
 #[derive(Debug, Deserialize, Default)]
-pub struct Paging {
+pub(crate) struct Paging {
     pub next: Option<NextPage>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct NextPage {
+pub(crate) struct NextPage {
     pub after: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Page {
+pub(crate) struct Page {
     #[serde(default)]
     pub results: Vec<Value>,
     pub paging: Option<Paging>,
 }
 
 impl Page {
-    pub fn after(&self) -> Option<String> {
+    pub(crate) fn after(&self) -> Option<String> {
         self.paging.as_ref()?.next.as_ref().map(|n| n.after.clone())
     }
 }
 
 /// One association target: the object id and the labels on the association.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Associated {
+pub(crate) struct Associated {
     pub id: String,
     pub labels: Vec<String>,
 }
 
-pub struct HubspotApi {
+pub(crate) struct HubspotApi {
     pub client: ApiClient,
     base: String,
     page_size: u32,
 }
 
 impl HubspotApi {
-    pub fn new(config: &HubspotConfig, policy: &SyncPolicy) -> Result<Self, ConnectorError> {
+    pub(crate) fn new(config: &HubspotConfig, policy: &SyncPolicy) -> Result<Self, ConnectorError> {
         let mut config = config.clone();
         secrets::fill_from_file(
             config.secrets_file.as_deref(),
@@ -91,12 +91,12 @@ impl HubspotApi {
         })
     }
 
-    pub fn page_size(&self) -> usize {
+    pub(crate) fn page_size(&self) -> usize {
         self.page_size as usize
     }
 
     /// Objects whose `stamp` property is at or after `since` (epoch ms), oldest first.
-    pub async fn search(
+    pub(crate) async fn search(
         &self,
         object: &str,
         stamp: &str,
@@ -122,7 +122,7 @@ impl HubspotApi {
     }
 
     /// `ids` read with `properties` and the full history of `with_history`.
-    pub async fn batch_read(
+    pub(crate) async fn batch_read(
         &self,
         object: &str,
         ids: &[String],
@@ -141,7 +141,7 @@ impl HubspotApi {
     }
 
     /// The `to` objects associated with each of `ids`.
-    pub async fn associations(
+    pub(crate) async fn associations(
         &self,
         from: &str,
         to: &str,
@@ -177,7 +177,11 @@ impl HubspotApi {
     }
 
     /// Every page of a listing endpoint (`/crm/v3/owners`, archived objects).
-    pub async fn list_all(&self, path: &str, query: &[(&str, &str)]) -> Result<(Vec<Value>, u64), ConnectorError> {
+    pub(crate) async fn list_all(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<Value>, u64), ConnectorError> {
         let mut results = Vec::new();
         let mut pages = 0;
         let mut after: Option<String> = None;
@@ -199,7 +203,7 @@ impl HubspotApi {
         }
     }
 
-    pub async fn pipelines(&self) -> Result<Vec<Value>, ConnectorError> {
+    pub(crate) async fn pipelines(&self) -> Result<Vec<Value>, ConnectorError> {
         let page: Page = self.client.get_json(ApiRequest::get(format!("{}/crm/v3/pipelines/deals", self.base))).await?;
         Ok(page.results)
     }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::str::FromStr;
 
-pub const DEAL_PROPERTIES: &[&str] = &[
+pub(crate) const DEAL_PROPERTIES: &[&str] = &[
     "dealname",
     "amount",
     "closedate",
@@ -29,9 +29,9 @@ pub const DEAL_PROPERTIES: &[&str] = &[
     "deal_currency_code",
     "hs_is_closed",
 ];
-pub const HISTORY_PROPERTIES: &[&str] = &["dealstage", "closedate", "amount"];
+pub(crate) const HISTORY_PROPERTIES: &[&str] = &["dealstage", "closedate", "amount"];
 
-pub struct Mapper<'c> {
+pub(crate) struct Mapper<'c> {
     pub config: &'c HubspotConfig,
     pub source: SourceName,
     pub currency: Currency,
@@ -47,11 +47,11 @@ fn id_of(record: &Value) -> Option<String> {
 }
 
 impl Mapper<'_> {
-    pub fn person_id(&self, owner: &str) -> Option<PersonId> {
+    pub(crate) fn person_id(&self, owner: &str) -> Option<PersonId> {
         PersonId::from_source(&self.source, owner).ok()
     }
 
-    pub fn owner(&self, record: &Value) -> Result<Person, Problem> {
+    pub(crate) fn owner(&self, record: &Value) -> Result<Person, Problem> {
         let external = id_of(record).ok_or_else(|| Problem::new(None, Some("id"), "owner has no id"))?;
         let id = self.person_id(&external).ok_or_else(|| Problem::new(Some(&external), Some("id"), "invalid id"))?;
         let email = text(record, "email").and_then(|e| normalise_address(&e));
@@ -76,7 +76,7 @@ impl Mapper<'_> {
         })
     }
 
-    pub fn stages(&self, pipelines: &[Value]) -> Vec<Stage> {
+    pub(crate) fn stages(&self, pipelines: &[Value]) -> Vec<Stage> {
         let mut stages = Vec::new();
         for pipeline in pipelines {
             let Some(pipeline_id) = id_of(pipeline) else { continue };
@@ -103,7 +103,7 @@ impl Mapper<'_> {
         stages
     }
 
-    pub fn company(&self, record: &Value) -> Result<Account, Problem> {
+    pub(crate) fn company(&self, record: &Value) -> Result<Account, Problem> {
         let external = id_of(record).ok_or_else(|| Problem::new(None, Some("id"), "company has no id"))?;
         let id = AccountId::from_source(&self.source, &external)
             .map_err(|e| Problem::new(Some(&external), Some("id"), e.to_string()))?;
@@ -118,7 +118,7 @@ impl Mapper<'_> {
         })
     }
 
-    pub fn contact(&self, record: &Value) -> Result<Contact, Problem> {
+    pub(crate) fn contact(&self, record: &Value) -> Result<Contact, Problem> {
         let external = id_of(record).ok_or_else(|| Problem::new(None, Some("id"), "contact has no id"))?;
         let id = ContactId::from_source(&self.source, &external)
             .map_err(|e| Problem::new(Some(&external), Some("id"), e.to_string()))?;
@@ -146,7 +146,7 @@ impl Mapper<'_> {
     }
 
     /// A deal with its associated company and contacts; the history comes separately.
-    pub fn deal(
+    pub(crate) fn deal(
         &self,
         record: &Value,
         companies: Option<&Vec<Associated>>,
@@ -216,7 +216,7 @@ impl Mapper<'_> {
 
     /// The changes in a deal's `propertiesWithHistory`, oldest first, each against the value
     /// before it; ids derive from deal, property and time, so re-reading changes nothing.
-    pub fn deal_history(&self, record: &Value, currency: Currency) -> Vec<DealHistory> {
+    pub(crate) fn deal_history(&self, record: &Value, currency: Currency) -> Vec<DealHistory> {
         let Some(external) = id_of(record) else { return Vec::new() };
         let Ok(deal_id) = DealId::from_source(&self.source, &external) else { return Vec::new() };
         let mut out = Vec::new();
@@ -271,12 +271,8 @@ impl Mapper<'_> {
         out
     }
 
-    pub fn currency_of(&self, record: &Value) -> Currency {
-        self.deal_currency(record).unwrap_or(self.currency)
-    }
-
     /// A meeting or email engagement; `owners` gives owner emails, `contacts` contact emails.
-    pub fn engagement(
+    pub(crate) fn engagement(
         &self,
         kind: ActivityKind,
         record: &Value,

@@ -4,9 +4,9 @@
 //! close date and amount, and with their company and contact associations. Deletions come from
 //! the archived listings and from webhook notifications ([`webhook`]).
 
-pub mod api;
-pub mod mapping;
-pub mod search;
+pub(crate) mod api;
+pub(crate) mod mapping;
+pub(crate) mod search;
 pub mod webhook;
 
 use super::records::{self, Problem};

@@ -8,7 +8,7 @@ use super::super::ConnectorError;
 use super::api::{HubspotApi, Page, SEARCH_WINDOW};
 use chrono::{DateTime, Utc};
 
-pub struct Search {
+pub(crate) struct Search {
     object: String,
     stamp: &'static str,
     since: Option<String>,
@@ -20,7 +20,11 @@ pub struct Search {
 
 impl Search {
     /// A walk from the stored cursor of `object`, ordered by the property `stamp`.
-    pub async fn start(ctx: &mut SyncContext<'_>, object: &str, stamp: &'static str) -> Result<Self, ConnectorError> {
+    pub(crate) async fn start(
+        ctx: &mut SyncContext<'_>,
+        object: &str,
+        stamp: &'static str,
+    ) -> Result<Self, ConnectorError> {
         let since = ctx.cursor(object).await?;
         Ok(Self {
             object: object.to_owned(),
@@ -33,7 +37,7 @@ impl Search {
         })
     }
 
-    pub async fn next(
+    pub(crate) async fn next(
         &mut self,
         ctx: &mut SyncContext<'_>,
         api: &HubspotApi,
@@ -68,7 +72,7 @@ impl Search {
     }
 
     /// Moves the cursor to the newest change in `page`, once the page is committed.
-    pub async fn committed(&mut self, ctx: &mut SyncContext<'_>, page: &Page) -> Result<(), ConnectorError> {
+    pub(crate) async fn committed(&mut self, ctx: &mut SyncContext<'_>, page: &Page) -> Result<(), ConnectorError> {
         let path = format!("properties.{}", self.stamp);
         let newest = page.results.iter().filter_map(|r| records::timestamp(r, &path)).max();
         if let Some(newest) = newest {

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 
 /// A `dateTimeTimeZone` value as UTC.
-pub fn graph_time(value: &Value) -> Result<DateTime<Utc>, String> {
+pub(crate) fn graph_time(value: &Value) -> Result<DateTime<Utc>, String> {
     let local = text(value, "dateTime").ok_or("no dateTime")?;
     let zone_name = text(value, "timeZone").unwrap_or_else(|| "UTC".to_owned());
     let naive = NaiveDateTime::parse_from_str(&local, "%Y-%m-%dT%H:%M:%S%.f")
@@ -77,7 +77,7 @@ fn strip_tags(html: &str) -> String {
     out.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 }
 
-pub fn event(source: &SourceName, record: &Value) -> Result<Item, Problem> {
+pub(crate) fn event(source: &SourceName, record: &Value) -> Result<Item, Problem> {
     let item_id = text(record, "id").ok_or_else(|| Problem::new(None, Some("id"), "event has no id"))?;
     if record.get("@removed").is_some() || records::boolean(record, "isCancelled") == Some(true) {
         return Ok(Item::Removed { item_id });
@@ -113,7 +113,7 @@ pub fn event(source: &SourceName, record: &Value) -> Result<Item, Problem> {
     })
 }
 
-pub fn message(source: &SourceName, record: &Value) -> Result<Item, Problem> {
+pub(crate) fn message(source: &SourceName, record: &Value) -> Result<Item, Problem> {
     let item_id = text(record, "id").ok_or_else(|| Problem::new(None, Some("id"), "message has no id"))?;
     if record.get("@removed").is_some() {
         return Ok(Item::Removed { item_id });

@@ -5,7 +5,7 @@
 //! and the following sync asks only for changes. A delta link the service no longer knows
 //! (410 Gone) starts that mailbox over; so does a calendar window that has drifted.
 
-pub mod mapping;
+pub(crate) mod mapping;
 
 use super::auth::{Credentials, Grant, TokenSession};
 use super::http::{ApiClient, ApiRequest};
@@ -64,7 +64,7 @@ fn client(config: &MsGraphConfig, ctx: &SyncContext<'_>) -> Result<ApiClient, Co
     ApiClient::new(&ctx.config.connectors.sync, &config.limits, Credentials::OAuth(TokenSession::new(token_url, grant)))
 }
 
-pub async fn sync(ctx: &mut SyncContext<'_>) -> Result<(), ConnectorError> {
+pub(crate) async fn sync(ctx: &mut SyncContext<'_>) -> Result<(), ConnectorError> {
     let config = &ctx.config.connectors.msgraph;
     let api = client(config, ctx)?;
     ctx.track(&api);

@@ -15,7 +15,7 @@ const OPPORTUNITY_PREFIX: &str = "006";
 
 /// What became of a page of events or tasks.
 #[derive(Debug, Default)]
-pub struct ActivityPage {
+pub(crate) struct ActivityPage {
     pub records: Vec<ActivityRecord>,
     pub problems: Vec<Problem>,
     /// All-day events: calendar blocks, not meetings.
@@ -36,7 +36,7 @@ impl Mapper<'_> {
             .collect()
     }
 
-    pub fn events(&self, records: &[Value], page: &mut ActivityPage) {
+    pub(crate) fn events(&self, records: &[Value], page: &mut ActivityPage) {
         for record in records {
             let Some(external) = text(record, "Id") else {
                 page.problems.push(Problem::new(None, Some("Id"), "record has no Id"));
@@ -86,7 +86,7 @@ impl Mapper<'_> {
         }
     }
 
-    pub fn tasks(&self, records: &[Value], page: &mut ActivityPage) {
+    pub(crate) fn tasks(&self, records: &[Value], page: &mut ActivityPage) {
         for record in records {
             let Some(external) = text(record, "Id") else {
                 page.problems.push(Problem::new(None, Some("Id"), "record has no Id"));

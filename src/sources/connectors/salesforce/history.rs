@@ -12,12 +12,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
 /// Stage changes already known, per deal, ordered by (time, history id).
-pub struct StageTimeline {
+pub(crate) struct StageTimeline {
     by_deal: HashMap<DealId, BTreeMap<(DateTime<Utc>, String), String>>,
 }
 
 impl StageTimeline {
-    pub fn new(known: &Dataset) -> Self {
+    pub(crate) fn new(known: &Dataset) -> Self {
         let mut by_deal: HashMap<DealId, BTreeMap<(DateTime<Utc>, String), String>> = HashMap::new();
         for entry in known.history.iter().filter(|h| h.field == DealField::Stage) {
             if let Some(stage) = &entry.new_value {
@@ -36,7 +36,7 @@ impl StageTimeline {
 }
 
 impl Mapper<'_> {
-    pub fn stage_history(&self, records: &[Value], timeline: &mut StageTimeline, page: &mut MappedPage) {
+    pub(crate) fn stage_history(&self, records: &[Value], timeline: &mut StageTimeline, page: &mut MappedPage) {
         let mut rows: Vec<(DateTime<Utc>, String, DealId, String)> = Vec::new();
         for record in records {
             let external = text(record, "Id");
@@ -79,7 +79,12 @@ impl Mapper<'_> {
     }
 
     /// `currencies` gives each known deal's currency, for amounts.
-    pub fn field_history(&self, records: &[Value], currencies: &HashMap<DealId, Currency>, page: &mut MappedPage) {
+    pub(crate) fn field_history(
+        &self,
+        records: &[Value],
+        currencies: &HashMap<DealId, Currency>,
+        page: &mut MappedPage,
+    ) {
         let fields = &self.config.fields;
         for record in records {
             let Some(external) = text(record, "Id") else {

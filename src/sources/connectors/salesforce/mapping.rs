@@ -16,14 +16,14 @@ use std::str::FromStr;
 /// One page mapped: records to write, how many landed, what was wrong with the rest, and
 /// item links to remember (contact-role ids, which deletions name).
 #[derive(Debug, Default)]
-pub struct MappedPage {
+pub(crate) struct MappedPage {
     pub data: Dataset,
     pub landed: u64,
     pub problems: Vec<Problem>,
     pub links: Vec<(String, String)>,
 }
 
-pub struct Mapper<'c> {
+pub(crate) struct Mapper<'c> {
     pub config: &'c SalesforceConfig,
     pub source: SourceName,
     pub currency: Currency,
@@ -31,7 +31,7 @@ pub struct Mapper<'c> {
 }
 
 /// A Salesforce record id: 15 or 18 letters and digits.
-pub fn is_record_id(text: &str) -> bool {
+pub(crate) fn is_record_id(text: &str) -> bool {
     (text.len() == 15 || text.len() == 18) && text.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
@@ -40,11 +40,11 @@ impl Mapper<'_> {
         PersonId::from_source(&self.source, external).ok()
     }
 
-    pub fn deal_id(&self, external: &str) -> Option<DealId> {
+    pub(crate) fn deal_id(&self, external: &str) -> Option<DealId> {
         DealId::from_source(&self.source, external).ok()
     }
 
-    pub fn users(&self, records: &[Value], page: &mut MappedPage) {
+    pub(crate) fn users(&self, records: &[Value], page: &mut MappedPage) {
         for record in records {
             let Some(external) = text(record, "Id") else {
                 page.problems.push(Problem::new(None, Some("Id"), "record has no Id"));
@@ -71,7 +71,7 @@ impl Mapper<'_> {
         }
     }
 
-    pub fn accounts(&self, records: &[Value], page: &mut MappedPage) {
+    pub(crate) fn accounts(&self, records: &[Value], page: &mut MappedPage) {
         for record in records {
             let Some(external) = text(record, "Id") else {
                 page.problems.push(Problem::new(None, Some("Id"), "record has no Id"));
@@ -92,7 +92,7 @@ impl Mapper<'_> {
         }
     }
 
-    pub fn contacts(&self, records: &[Value], page: &mut MappedPage) {
+    pub(crate) fn contacts(&self, records: &[Value], page: &mut MappedPage) {
         for record in records {
             let Some(external) = text(record, "Id") else {
                 page.problems.push(Problem::new(None, Some("Id"), "record has no Id"));
@@ -122,18 +122,18 @@ impl Mapper<'_> {
     }
 
     /// The stage key for a `StageName`.
-    pub fn stage_key(&self, stage_name: &str) -> String {
+    pub(crate) fn stage_key(&self, stage_name: &str) -> String {
         self.config.stage_map.get(stage_name).cloned().unwrap_or_else(|| stage_name.to_owned())
     }
 
-    pub fn currency_of(&self, record: &Value) -> Result<Currency, String> {
+    pub(crate) fn currency_of(&self, record: &Value) -> Result<Currency, String> {
         match text(record, "CurrencyIsoCode") {
             Some(code) if self.config.multi_currency => Currency::parse(&code).map_err(|e| e.to_string()),
             _ => Ok(self.currency),
         }
     }
 
-    pub fn opportunities(&self, records: &[Value], page: &mut MappedPage) {
+    pub(crate) fn opportunities(&self, records: &[Value], page: &mut MappedPage) {
         for record in records {
             match self.opportunity(record) {
                 Ok(deal) => {
@@ -213,7 +213,7 @@ impl Mapper<'_> {
         })
     }
 
-    pub fn contact_roles(&self, records: &[Value], page: &mut MappedPage) {
+    pub(crate) fn contact_roles(&self, records: &[Value], page: &mut MappedPage) {
         for record in records {
             let external = text(record, "Id");
             let deal = text(record, "OpportunityId").and_then(|o| self.deal_id(&o));
@@ -230,7 +230,7 @@ impl Mapper<'_> {
     }
 
     /// `OpportunityStage` rows → one stage per row in each pipeline opportunities land in.
-    pub fn stages(&self, records: &[Value]) -> Vec<Stage> {
+    pub(crate) fn stages(&self, records: &[Value]) -> Vec<Stage> {
         let mut pipelines: BTreeSet<String> = self.config.record_type_pipelines.values().cloned().collect();
         pipelines.insert(self.config.pipeline.clone());
         let mut stages = Vec::new();
@@ -260,11 +260,11 @@ impl Mapper<'_> {
 const ROLE_SEPARATOR: char = '\u{1f}';
 
 /// How a contact role is remembered against its Salesforce id, so a deletion can find it.
-pub fn encode_role(deal: &DealId, contact: &ContactId, role: ContactRole) -> String {
+pub(crate) fn encode_role(deal: &DealId, contact: &ContactId, role: ContactRole) -> String {
     format!("{deal}{ROLE_SEPARATOR}{contact}{ROLE_SEPARATOR}{}", role.as_str())
 }
 
-pub fn decode_role(text: &str) -> Option<DealContactRole> {
+pub(crate) fn decode_role(text: &str) -> Option<DealContactRole> {
     let mut parts = text.split(ROLE_SEPARATOR);
     let deal_id = DealId::parse(parts.next()?).ok()?;
     let contact_id = ContactId::parse(parts.next()?).ok()?;
@@ -274,7 +274,7 @@ pub fn decode_role(text: &str) -> Option<DealContactRole> {
 
 /// Roles from the reporting lines: someone with reports is a manager, or a leader when nobody
 /// is above them. Returns the people whose role changes.
-pub fn derive_roles(people: &[Person]) -> Vec<Person> {
+pub(crate) fn derive_roles(people: &[Person]) -> Vec<Person> {
     let mut has_reports: BTreeMap<&PersonId, bool> = BTreeMap::new();
     for person in people {
         if let Some(manager) = &person.manager_id {

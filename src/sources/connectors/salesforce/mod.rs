@@ -6,11 +6,11 @@
 //! (`deleted:<Object>`), starting at the first sync: what the first sync reads is already only
 //! the live records.
 
-pub mod activities;
+pub(crate) mod activities;
 pub mod api;
-pub mod history;
-pub mod mapping;
-pub mod objects;
+pub(crate) mod history;
+pub(crate) mod mapping;
+pub(crate) mod objects;
 
 use super::records::{self, Problem};
 use super::sync::SyncContext;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 /// What a page of an object becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObjectKind {
+pub(crate) enum ObjectKind {
     Users,
     Accounts,
     Contacts,
@@ -21,7 +21,7 @@ pub enum ObjectKind {
 }
 
 #[derive(Debug, Clone)]
-pub struct ObjectSpec {
+pub(crate) struct ObjectSpec {
     pub name: &'static str,
     pub kind: ObjectKind,
     pub fields: Vec<String>,
@@ -50,7 +50,7 @@ fn list(fixed: &[&str], configured: &[&str]) -> Vec<String> {
 /// The objects in the order they are read: people and accounts before the deals that point at
 /// them, deals before their history and roles, and all of them before the activities whose
 /// participants and deals are resolved against them.
-pub fn objects(config: &SalesforceConfig) -> Vec<ObjectSpec> {
+pub(crate) fn objects(config: &SalesforceConfig) -> Vec<ObjectSpec> {
     let f = &config.fields;
     let mut opportunity = list(
         &[
@@ -176,7 +176,7 @@ impl ObjectSpec {
     /// The query for everything changed at or after `since` (all of it without one), oldest
     /// change first so a committed page is a safe place to resume from. Records stamped in
     /// the same second as the cursor are read again; writing them twice changes nothing.
-    pub fn soql(&self, since: Option<&DateTime<Utc>>) -> String {
+    pub(crate) fn soql(&self, since: Option<&DateTime<Utc>>) -> String {
         let mut conditions: Vec<String> = self.filter.iter().cloned().collect();
         if let Some(since) = since {
             conditions.push(format!("{} >= {}", self.stamp, soql_datetime(since)));
@@ -192,7 +192,7 @@ impl ObjectSpec {
 }
 
 /// The stage catalogue query; small, read whole on every sync.
-pub const STAGES_SOQL: &str =
+pub(crate) const STAGES_SOQL: &str =
     "SELECT Id, ApiName, MasterLabel, SortOrder, DefaultProbability, IsClosed, IsWon, IsActive FROM OpportunityStage ORDER BY SortOrder ASC";
 
 #[cfg(test)]

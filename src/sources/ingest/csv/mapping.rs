@@ -94,7 +94,7 @@ const ACTIVITIES: &[FieldSpec] = &[
 const QUOTAS: &[FieldSpec] = &[req("person_id"), req("period"), req("amount"), opt("currency")];
 
 impl Entity {
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Entity::People => "people",
             Entity::Accounts => "accounts",
@@ -108,7 +108,7 @@ impl Entity {
     }
 
     /// The field whose value names a record in rejections.
-    pub fn id_field(self) -> &'static str {
+    pub(crate) fn id_field(self) -> &'static str {
         match self {
             Entity::DealContactRoles => "deal_id",
             Entity::Quotas => "person_id",
@@ -116,7 +116,7 @@ impl Entity {
         }
     }
 
-    pub fn fields(self) -> &'static [FieldSpec] {
+    pub(crate) fn fields(self) -> &'static [FieldSpec] {
         match self {
             Entity::People => PEOPLE,
             Entity::Accounts => ACCOUNTS,
@@ -170,7 +170,7 @@ pub(crate) struct EntityMapping {
 }
 
 impl EntityMapping {
-    pub fn matches(&self, file_name: &str) -> bool {
+    pub(crate) fn matches(&self, file_name: &str) -> bool {
         self.files.iter().any(|pattern| glob_match(pattern, file_name))
     }
 }
@@ -191,13 +191,13 @@ pub(crate) struct Mapping {
 }
 
 impl Mapping {
-    pub fn load(path: &Path, catalogue: &StageCatalogue) -> Result<Mapping, IngestError> {
+    pub(crate) fn load(path: &Path, catalogue: &StageCatalogue) -> Result<Mapping, IngestError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| IngestError::Read { path: path.to_path_buf(), source })?;
         Self::parse(path, &text, catalogue)
     }
 
-    pub fn parse(path: &Path, text: &str, catalogue: &StageCatalogue) -> Result<Mapping, IngestError> {
+    pub(crate) fn parse(path: &Path, text: &str, catalogue: &StageCatalogue) -> Result<Mapping, IngestError> {
         let invalid = |key: &str, reason: String| IngestError::Invalid {
             path: path.to_path_buf(),
             reason: format!("{key}: {reason}"),

@@ -16,11 +16,11 @@ pub(crate) struct RowError {
 }
 
 impl RowError {
-    pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self { field: Some(field.into()), reason: reason.into() }
     }
 
-    pub fn row(reason: impl Into<String>) -> Self {
+    pub(crate) fn row(reason: impl Into<String>) -> Self {
         Self { field: None, reason: reason.into() }
     }
 }
@@ -53,17 +53,17 @@ impl Row<'_> {
     }
 
     /// The header a field is read from, for messages; the field name when it is not mapped.
-    pub fn header(&self, field: &str) -> String {
+    pub(crate) fn header(&self, field: &str) -> String {
         self.column(field).map_or_else(|| field.to_owned(), |c| c.header.clone())
     }
 
     /// Whether the field is mapped to a column of this file.
-    pub fn has(&self, field: &str) -> bool {
+    pub(crate) fn has(&self, field: &str) -> bool {
         self.column(field).is_some()
     }
 
     /// The trimmed value, or `None` when the field is unmapped or the cell is blank.
-    pub fn get(&self, field: &str) -> Result<Option<&str>, RowError> {
+    pub(crate) fn get(&self, field: &str) -> Result<Option<&str>, RowError> {
         let Some(column) = self.column(field) else {
             return Ok(None);
         };
@@ -75,12 +75,16 @@ impl Row<'_> {
     }
 
     /// The value of a field that must be present.
-    pub fn required(&self, field: &str) -> Result<&str, RowError> {
+    pub(crate) fn required(&self, field: &str) -> Result<&str, RowError> {
         self.get(field)?.ok_or_else(|| RowError::field(self.header(field), "missing value"))
     }
 
     /// Parses a present value, naming the column on failure; blank stays `None`.
-    pub fn parse<T>(&self, field: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<Option<T>, RowError> {
+    pub(crate) fn parse<T>(
+        &self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, RowError> {
         match self.get(field)? {
             None => Ok(None),
             Some(text) => parse(text).map(Some).map_err(|reason| RowError::field(self.header(field), reason)),
@@ -88,7 +92,11 @@ impl Row<'_> {
     }
 
     /// Parses a value that must be present.
-    pub fn parse_required<T>(&self, field: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, RowError> {
+    pub(crate) fn parse_required<T>(
+        &self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, RowError> {
         let text = self.required(field)?;
         parse(text).map_err(|reason| RowError::field(self.header(field), reason))
     }
@@ -103,7 +111,7 @@ pub(crate) struct Seen {
 impl Seen {
     /// Fails when `key` was accepted before. Call only once the row is otherwise good, so a
     /// rejected first occurrence does not block a good second one.
-    pub fn check(&self, key: &str, what: &str, field: &str, row: &Row<'_>) -> Result<(), RowError> {
+    pub(crate) fn check(&self, key: &str, what: &str, field: &str, row: &Row<'_>) -> Result<(), RowError> {
         match self.first.get(key) {
             None => Ok(()),
             Some((file, line)) if file == row.file => {
@@ -116,7 +124,7 @@ impl Seen {
         }
     }
 
-    pub fn insert(&mut self, key: String, row: &Row<'_>) {
+    pub(crate) fn insert(&mut self, key: String, row: &Row<'_>) {
         self.first.entry(key).or_insert_with(|| (row.file.to_path_buf(), row.line));
     }
 }

@@ -39,7 +39,7 @@ const NAIVE_DATETIMES: [&str; 4] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.
 impl Formats {
     /// A calendar date. Falls back to reading a timestamp and taking its UTC date, because many
     /// exports write date fields as midnight timestamps.
-    pub fn date(&self, text: &str) -> Result<NaiveDate, String> {
+    pub(crate) fn date(&self, text: &str) -> Result<NaiveDate, String> {
         let format = self.date.as_deref().unwrap_or(ISO_DATE);
         NaiveDate::parse_from_str(text, format)
             .or_else(|_| self.datetime_only(text).map(|t| t.date_naive()).ok_or(()))
@@ -48,7 +48,7 @@ impl Formats {
 
     /// A point in time. Without an offset, the value is read in the source's time zone; a bare
     /// date is midnight there.
-    pub fn datetime(&self, text: &str) -> Result<DateTime<Utc>, String> {
+    pub(crate) fn datetime(&self, text: &str) -> Result<DateTime<Utc>, String> {
         if let Some(instant) = self.datetime_only(text) {
             return Ok(instant);
         }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 /// What the calendar's METHOD says about its events (RFC 5546).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub(super) enum Method {
     /// No METHOD, PUBLISH or REQUEST: the events are meetings.
     Publish,
     Cancel,
@@ -21,7 +21,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn of(calendar: &Component) -> Method {
+    pub(super) fn of(calendar: &Component) -> Method {
         match calendar.property("METHOD").map(|p| p.value.trim().to_ascii_uppercase()).as_deref() {
             None | Some("PUBLISH" | "REQUEST" | "") => Method::Publish,
             Some("CANCEL") => Method::Cancel,
@@ -32,20 +32,20 @@ impl Method {
 
 /// A start (or recurrence id) on the series' wall clock, with the zone that places it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Start {
+pub(super) struct Start {
     pub wall: NaiveDateTime,
     pub zone: Zone,
     pub all_day: bool,
 }
 
 impl Start {
-    pub fn instant(&self) -> DateTime<Utc> {
+    pub(super) fn instant(&self) -> DateTime<Utc> {
         self.zone.to_utc(self.wall)
     }
 
     /// How an instance is named in its external id: the date for all-day series, else the
     /// UTC instant.
-    pub fn key(&self) -> String {
+    pub(super) fn key(&self) -> String {
         if self.all_day {
             self.wall.format("%Y%m%d").to_string()
         } else {
@@ -55,13 +55,13 @@ impl Start {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventPerson {
+pub(super) struct EventPerson {
     pub address: String,
     pub name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct CalendarEvent {
+pub(super) struct CalendarEvent {
     /// Index of the file or message the event came from (see the collector).
     pub origin: usize,
     pub line: u64,
@@ -84,19 +84,19 @@ pub struct CalendarEvent {
 }
 
 impl CalendarEvent {
-    pub fn is_recurring(&self) -> bool {
+    pub(super) fn is_recurring(&self) -> bool {
         !self.rrules.is_empty() || !self.rdates.is_empty()
     }
 
     /// Which of two versions of the same event is newer (RFC 5546: SEQUENCE, then DTSTAMP).
-    pub fn revision(&self) -> (i64, Option<DateTime<Utc>>) {
+    pub(super) fn revision(&self) -> (i64, Option<DateTime<Utc>>) {
         (self.sequence, self.dtstamp)
     }
 }
 
 /// An event that could not be read, with the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventError {
+pub(super) struct EventError {
     pub line: u64,
     pub field: &'static str,
     pub reason: String,
@@ -168,7 +168,7 @@ fn derived_uid(event: &Component) -> String {
 }
 
 /// Reads one VEVENT. `method` is the calendar's METHOD.
-pub fn read_event(
+pub(super) fn read_event(
     event: &Component,
     method: Method,
     origin: usize,
@@ -267,7 +267,7 @@ fn event_duration(
 }
 
 /// Days of an all-day instance for the duration field; minutes of a timed one.
-pub fn duration_minutes(duration: Option<Duration>) -> Option<u32> {
+pub(super) fn duration_minutes(duration: Option<Duration>) -> Option<u32> {
     duration.and_then(|d| u32::try_from(d.num_minutes()).ok())
 }
 

@@ -202,7 +202,7 @@ pub fn parse_stream<R: BufRead>(reader: R, first_line: u64) -> Result<ParsedStre
 }
 
 /// `NAME;PARAM=a,"b";P2=c:value`. `None` when the line has no name or no colon.
-pub fn parse_content_line(text: &str, line: u64) -> Option<Property> {
+pub(super) fn parse_content_line(text: &str, line: u64) -> Option<Property> {
     let name_end = text.find([';', ':'])?;
     let name = text[..name_end].trim();
     let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
@@ -249,7 +249,7 @@ fn parse_param(text: &str) -> Option<((String, Vec<String>), &str)> {
 }
 
 /// Undoes TEXT escapes: `\n`, `\N`, `\,`, `\;`, `\\`.
-pub fn unescape_text(value: &str) -> String {
+pub(super) fn unescape_text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut chars = value.chars();
     while let Some(c) = chars.next() {

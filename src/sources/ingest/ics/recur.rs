@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 /// The instances of one series inside the window, as wall-clock start times.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Expansion {
+pub(super) struct Expansion {
     pub starts: Vec<NaiveDateTime>,
     /// Instances the rules produce but EXDATE removes: they are cancelled occurrences.
     pub excluded: Vec<NaiveDateTime>,
@@ -22,7 +22,7 @@ pub struct Expansion {
 
 /// What one series asks for; every time is already wall-clock in the series' zone, except
 /// UNTIL inside the rule text, which `until_to_wall` converts.
-pub struct SeriesRules<'a> {
+pub(super) struct SeriesRules<'a> {
     pub start: NaiveDateTime,
     pub rrules: &'a [String],
     pub rdates: &'a [NaiveDateTime],
@@ -54,7 +54,7 @@ fn split_until(text: &str) -> (String, Option<String>) {
 }
 
 /// Expands `series` between `from` and `to` (wall-clock, inclusive), at most `limit` instances.
-pub fn expand(
+pub(super) fn expand(
     series: &SeriesRules<'_>,
     from: NaiveDateTime,
     to: NaiveDateTime,

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 /// A file, or a calendar part inside a message, that events came from.
 #[derive(Debug, Clone)]
-pub struct EventOrigin {
+pub(crate) struct EventOrigin {
     pub file: PathBuf,
     /// Meetings and cancellations produced from this origin.
     pub produced: u64,
@@ -61,7 +61,7 @@ fn group_by_uid(events: Vec<CalendarEvent>) -> BTreeMap<String, Group> {
 }
 
 /// Emits every meeting and cancellation in `events` through the pipeline.
-pub fn emit_events(
+pub(super) fn emit_events(
     events: Vec<CalendarEvent>,
     origins: &mut [EventOrigin],
     source: &SourceName,

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// A time as written in the file, before any zone is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RawTime {
+pub(super) enum RawTime {
     Date(NaiveDate),
     Utc(NaiveDateTime),
     /// Local wall-clock time, in the named zone or floating when `tzid` is `None`.
@@ -21,7 +21,7 @@ fn digits(text: &str) -> Option<u32> {
     (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse().ok()).flatten()
 }
 
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
+pub(super) fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
     if text.len() != 8 {
         return None;
@@ -45,7 +45,7 @@ fn parse_time(text: &str) -> Option<NaiveTime> {
 }
 
 /// One DATE or DATE-TIME value; `tzid` applies to local times.
-pub fn parse_time_value(text: &str, tzid: Option<&str>, value_type: Option<&str>) -> Result<RawTime, String> {
+pub(super) fn parse_time_value(text: &str, tzid: Option<&str>, value_type: Option<&str>) -> Result<RawTime, String> {
     let text = text.trim();
     let bad = || format!("{text:?} is not a DATE or DATE-TIME");
     let is_date_type = value_type.is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
@@ -68,13 +68,13 @@ pub fn parse_time_value(text: &str, tzid: Option<&str>, value_type: Option<&str>
 }
 
 /// A property holding one time (DTSTART, DTEND, RECURRENCE-ID).
-pub fn property_time(property: &Property) -> Result<RawTime, String> {
+pub(super) fn property_time(property: &Property) -> Result<RawTime, String> {
     parse_time_value(&property.value, property.param("TZID"), property.param("VALUE"))
 }
 
 /// A property holding a comma-separated list of times or periods (RDATE, EXDATE), each item
 /// read on its own so one bad item does not cost the others. Periods contribute their start.
-pub fn property_times(property: &Property) -> Vec<Result<RawTime, String>> {
+pub(super) fn property_times(property: &Property) -> Vec<Result<RawTime, String>> {
     let is_period = property.param("VALUE").is_some_and(|v| v.eq_ignore_ascii_case("PERIOD"));
     property
         .value
@@ -90,7 +90,7 @@ pub fn property_times(property: &Property) -> Vec<Result<RawTime, String>> {
 }
 
 /// An ISO 8601 / RFC 5545 duration such as `PT1H30M`, `P1D`, `-PT15M`, `P2W`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
+pub(super) fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let (negative, rest) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),

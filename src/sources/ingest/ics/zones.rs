@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// A zone that turns wall-clock times into instants and back.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Zone {
+pub(super) enum Zone {
     Utc,
     Iana(chrono_tz::Tz),
     Custom(Arc<CustomZone>),
@@ -22,7 +22,7 @@ pub enum Zone {
 impl Zone {
     /// The instant of a wall-clock time. A time skipped by a spring-forward gap reads as
     /// the same wall time one hour later; an ambiguous one as its first occurrence.
-    pub fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
+    pub(super) fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
         match self {
             Zone::Utc => local.and_utc(),
             Zone::Iana(tz) => match tz.from_local_datetime(&local) {
@@ -38,7 +38,7 @@ impl Zone {
     }
 
     /// The wall-clock time of an instant.
-    pub fn to_local(&self, instant: NaiveDateTime) -> NaiveDateTime {
+    pub(super) fn to_local(&self, instant: NaiveDateTime) -> NaiveDateTime {
         match self {
             Zone::Utc => instant,
             Zone::Iana(tz) => tz.from_utc_datetime(&instant).naive_local(),
@@ -49,7 +49,7 @@ impl Zone {
 
 /// A VTIMEZONE's observances (STANDARD and DAYLIGHT parts).
 #[derive(Debug, Clone, PartialEq)]
-pub struct CustomZone {
+pub(super) struct CustomZone {
     observances: Vec<Observance>,
 }
 
@@ -231,7 +231,7 @@ fn custom_zone(vtimezone: &Component) -> Option<CustomZone> {
 }
 
 /// The IANA zone a TZID names directly, via a tzurl-style path, or via its Windows name.
-pub fn known_zone(tzid: &str) -> Option<chrono_tz::Tz> {
+pub(super) fn known_zone(tzid: &str) -> Option<chrono_tz::Tz> {
     let tzid = tzid.trim().trim_matches('"');
     if let Ok(tz) = tzid.parse::<chrono_tz::Tz>() {
         return Some(tz);
@@ -248,7 +248,7 @@ pub fn known_zone(tzid: &str) -> Option<chrono_tz::Tz> {
 }
 
 /// The zones one calendar can refer to.
-pub struct ZoneTable {
+pub(super) struct ZoneTable {
     defined: HashMap<String, Zone>,
     /// For floating times and unresolvable TZIDs.
     pub default: Zone,
@@ -259,7 +259,7 @@ pub struct ZoneTable {
 impl ZoneTable {
     /// Zones from a VCALENDAR's VTIMEZONE children; `default` covers floating times (the
     /// calendar's X-WR-TIMEZONE when it names a known zone, else the organisation's).
-    pub fn build(calendar: &Component, default: chrono_tz::Tz) -> Self {
+    pub(super) fn build(calendar: &Component, default: chrono_tz::Tz) -> Self {
         let default = calendar
             .property("X-WR-TIMEZONE")
             .and_then(|p| known_zone(&p.value))
@@ -280,7 +280,7 @@ impl ZoneTable {
 
     /// The zone for a TZID (or the default for `None`). Unknown names read in the default
     /// zone and are remembered for the report.
-    pub fn resolve(&mut self, tzid: Option<&str>) -> Zone {
+    pub(super) fn resolve(&mut self, tzid: Option<&str>) -> Zone {
         let Some(tzid) = tzid else { return self.default.clone() };
         if let Some(zone) = self.defined.get(tzid) {
             return zone.clone();

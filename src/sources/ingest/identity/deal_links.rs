@@ -20,9 +20,9 @@ use crate::domain::{AccountId, ActivityId, ContactId, Dataset, DealId, DealLink,
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
-pub const RULE_CONTACT_ON_DEAL: &str = "contact_on_deal";
-pub const RULE_OWNER_AND_ACCOUNT_CONTACT: &str = "owner_and_account_contact";
-pub const RULE_ACCOUNT_SINGLE_OPEN_DEAL: &str = "account_single_open_deal";
+pub(crate) const RULE_CONTACT_ON_DEAL: &str = "contact_on_deal";
+pub(crate) const RULE_OWNER_AND_ACCOUNT_CONTACT: &str = "owner_and_account_contact";
+pub(crate) const RULE_ACCOUNT_SINGLE_OPEN_DEAL: &str = "account_single_open_deal";
 const AMBIGUOUS_PREFIX: &str = "ambiguous:";
 
 /// Listed individually in the report up to this many; counted beyond.
@@ -55,7 +55,7 @@ impl LiveSpan {
     }
 }
 
-pub struct DealLinker {
+pub(crate) struct DealLinker {
     deals: Vec<LiveSpan>,
     by_account: HashMap<AccountId, Vec<usize>>,
     by_contact: HashMap<ContactId, Vec<usize>>,
@@ -64,7 +64,7 @@ pub struct DealLinker {
 }
 
 impl DealLinker {
-    pub fn new(known: &Dataset, window_days: u32) -> Self {
+    pub(crate) fn new(known: &Dataset, window_days: u32) -> Self {
         let window = Duration::days(i64::from(window_days));
         let index: HashMap<&DealId, usize> = known.deals.iter().enumerate().map(|(i, d)| (&d.id, i)).collect();
         let deals: Vec<LiveSpan> = known
@@ -103,7 +103,7 @@ impl DealLinker {
 
     /// Links for one activity that happened `at`, given who took part: people of the
     /// organisation, and contacts with the account each belongs to.
-    pub fn link(
+    pub(crate) fn link(
         &mut self,
         activity: &ActivityId,
         at: DateTime<Utc>,
@@ -197,11 +197,11 @@ impl DealLinker {
     }
 
     /// The first ambiguous cases (all are counted in [`DealLinker::notes`]).
-    pub fn ambiguities(&self) -> &[AmbiguousLink] {
+    pub(crate) fn ambiguities(&self) -> &[AmbiguousLink] {
         &self.ambiguous
     }
 
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         if self.ambiguous_count == 0 {
             return Vec::new();
         }
