@@ -1,10 +1,18 @@
 //! The use cases the command line and the HTTP listener share, and the composition root that
 //! builds the service from configuration ([`Service::open`]): the store, the vector memory, the
 //! drafting agent, delivery and the weekly run's pipeline with its sources.
+//!
+//! Use cases: weekly [`runs`]; the engine's view at a date ([`insight`]); [`pay`] statements,
+//! what-if estimates and their verification; improvement [`plans`], check-ins and review drafts.
 
-pub(crate) mod runs;
+mod error;
+pub(crate) mod insight;
+pub(crate) mod pay;
+pub(crate) mod plans;
+pub mod runs;
 mod service;
 
+pub use error::AppError;
 pub use service::{Service, ServiceError, Workers};
 
 use crate::config::Config;

@@ -2,13 +2,10 @@
 //! plans in effect, and re-verification of stored statements from their inputs.
 
 use super::Context;
-use crate::domain::{Dataset, Money, Period, Person};
-use crate::engine::pay::{calculate, gather, what_if, GatherRequest, PlanBook, Scenario, StatementInputs};
-use crate::store::StoredStatement;
-use anyhow::{bail, Context as _};
+use crate::app::pay;
+use crate::domain::Period;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
-use sha2::{Digest, Sha256};
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
@@ -66,60 +63,8 @@ pub struct WhatIfArgs {
     pub json: bool,
 }
 
-/// The configured plans, or the built-in one when none are configured.
-pub(super) fn load_book(context: &Context) -> anyhow::Result<PlanBook> {
-    let files = &context.config.comp.plan_files;
-    if files.is_empty() {
-        return Ok(PlanBook::default_book()?);
-    }
-    let mut texts = Vec::new();
-    for path in files {
-        texts.push(std::fs::read_to_string(path).with_context(|| format!("reading plan file {}", path.display()))?);
-    }
-    Ok(PlanBook::from_texts(texts.iter().map(String::as_str))?)
-}
-
-/// A person by id or by any of their email addresses.
-pub(super) fn find_person<'d>(data: &'d Dataset, text: &str) -> anyhow::Result<&'d Person> {
-    let wanted = text.trim().to_lowercase();
-    match data
-        .people
-        .iter()
-        .find(|p| p.id.as_str() == text.trim() || p.emails.iter().any(|e| e.to_lowercase() == wanted))
-    {
-        Some(person) => Ok(person),
-        None => bail!("no person {text:?} in the data (use a person id or email)"),
-    }
-}
-
 pub(super) fn today_or(as_of: Option<NaiveDate>) -> NaiveDate {
     as_of.unwrap_or_else(|| Utc::now().date_naive())
-}
-
-fn sha256(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-/// The stored form of a statement and its inputs; the id is fixed by person, period, day and
-/// inputs, so saving the same statement twice stores it once.
-fn stored(inputs: &StatementInputs, statement_json: &str) -> anyhow::Result<StoredStatement> {
-    let inputs_json = serde_json::to_string(inputs)?;
-    let inputs_hash = sha256(&inputs_json);
-    let period = inputs.current.period.to_string();
-    let id_source = format!("{}|{period}|{}|{inputs_hash}", inputs.person_id, inputs.as_of);
-    Ok(StoredStatement {
-        id: format!("stmt-{}", &sha256(&id_source)[..16]),
-        person_id: inputs.person_id.clone(),
-        period,
-        as_of: inputs.as_of.to_string(),
-        plan_id: inputs.current.plan.id.clone(),
-        plan_version: i64::from(inputs.current.plan.version),
-        inputs: inputs_json,
-        inputs_hash,
-        statement: statement_json.to_owned(),
-        statement_hash: sha256(statement_json),
-        created_at: crate::store::instant(&Utc::now()),
-    })
 }
 
 pub(super) async fn run(context: &Context, command: CompCommand) -> anyhow::Result<ExitCode> {
@@ -132,58 +77,34 @@ pub(super) async fn run(context: &Context, command: CompCommand) -> anyhow::Resu
 }
 
 async fn statement(context: &Context, args: StatementArgs) -> anyhow::Result<ExitCode> {
-    let book = load_book(context)?;
     let store = context.open_store().await?;
-    let data = store.load_dataset().await.context("loading the dataset")?;
-    let events = store.load_comp_events().await.context("loading compliance events")?;
-    let person = find_person(&data, &args.rep)?;
-    let as_of = today_or(args.as_of);
-    let calendar = context.config.fiscal_calendar();
-    let period = args.period.unwrap_or_else(|| calendar.quarter_of(as_of));
-    let request =
-        GatherRequest { book: &book, calendar, person_id: person.id.as_str(), period, as_of, events: &events };
-    let inputs = gather(&data, &request)?;
-    let statement = calculate(&inputs)?;
-    let json = crate::engine::risk::to_json(&statement)?;
-    if !args.no_save {
-        let record = stored(&inputs, &json)?;
-        let new = store.save_statement(&record).await.context("storing the statement")?;
+    let outcome =
+        pay::statement(&store, &context.config, &args.rep, args.period, today_or(args.as_of), !args.no_save).await;
+    store.close().await;
+    let outcome = outcome?;
+    if let Some((record, new)) = &outcome.stored {
         eprintln!(
             "{} statement {} (inputs {})",
-            if new { "stored" } else { "already stored:" },
+            if *new { "stored" } else { "already stored:" },
             record.id,
             &record.inputs_hash[..12]
         );
     }
-    store.close().await;
     if args.json {
-        print!("{json}");
+        print!("{}", outcome.json);
     } else {
-        print!("{}", statement.render());
+        print!("{}", outcome.statement.render());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn whatif(context: &Context, args: WhatIfArgs) -> anyhow::Result<ExitCode> {
-    let book = load_book(context)?;
     let store = context.open_store().await?;
-    let data = store.load_dataset().await.context("loading the dataset")?;
-    let events = store.load_comp_events().await.context("loading compliance events")?;
-    store.close().await;
-    let person = find_person(&data, &args.rep)?;
-    let Some(deal) = data.deals.iter().find(|d| d.id.as_str() == args.deal) else { bail!("no deal {:?}", args.deal) };
-    let amount = Money::parse_major(&args.amount, deal.amount.currency).context("--amount")?;
-    let calendar = context.config.fiscal_calendar();
     let as_of = today_or(args.as_of);
-    let request = GatherRequest {
-        book: &book,
-        calendar,
-        person_id: person.id.as_str(),
-        period: calendar.quarter_of(args.date),
-        as_of,
-        events: &events,
-    };
-    let estimate = what_if(&data, &request, &Scenario { deal_id: args.deal.clone(), amount, close_on: args.date })?;
+    let estimate =
+        pay::what_if_closed(&store, &context.config, &args.rep, &args.deal, &args.amount, args.date, as_of).await;
+    store.close().await;
+    let (estimate, currency) = estimate?;
     if args.json {
         print!("{}", crate::engine::risk::to_json(&estimate)?);
     } else {
@@ -192,8 +113,8 @@ async fn whatif(context: &Context, args: WhatIfArgs) -> anyhow::Result<ExitCode>
             println!(
                 "  {:<60} {:>20} → {:>20}",
                 line.label,
-                crate::engine::pay::money_text(line.before_minor, amount.currency),
-                crate::engine::pay::money_text(line.after_minor, amount.currency)
+                crate::engine::pay::money_text(line.before_minor, currency),
+                crate::engine::pay::money_text(line.after_minor, currency)
             );
         }
     }
@@ -201,7 +122,7 @@ async fn whatif(context: &Context, args: WhatIfArgs) -> anyhow::Result<ExitCode>
 }
 
 fn plans(context: &Context, json: bool) -> anyhow::Result<ExitCode> {
-    let book = load_book(context)?;
+    let book = pay::plan_book(&context.config)?;
     if json {
         print!("{}", crate::engine::risk::to_json(&book.plans())?);
         return Ok(ExitCode::SUCCESS);
@@ -228,24 +149,21 @@ fn plans(context: &Context, json: bool) -> anyhow::Result<ExitCode> {
 
 async fn verify(context: &Context, rep: Option<String>) -> anyhow::Result<ExitCode> {
     let store = context.open_store().await?;
-    let statements = store.list_statements(rep.as_deref()).await?;
+    let checked = pay::verify_statements(&store, rep.as_deref()).await;
     store.close().await;
-    let mut failed = 0;
-    for record in &statements {
-        let inputs: StatementInputs =
-            serde_json::from_str(&record.inputs).with_context(|| format!("reading the inputs of {}", record.id))?;
-        let again = crate::engine::risk::to_json(&calculate(&inputs)?)?;
-        let same = again == record.statement && sha256(&again) == record.statement_hash;
-        failed += usize::from(!same);
+    let checked = checked?;
+    for verified in &checked {
+        let record = &verified.record;
         println!(
             "{} {} {} as of {}: {}",
             record.id,
             record.person_id,
             record.period,
             record.as_of,
-            if same { "reproduced" } else { "DIFFERS" }
+            if verified.reproduced { "reproduced" } else { "DIFFERS" }
         );
     }
-    println!("{} statement(s) checked, {failed} differ", statements.len());
+    let failed = checked.iter().filter(|v| !v.reproduced).count();
+    println!("{} statement(s) checked, {failed} differ", checked.len());
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -2,8 +2,10 @@
 //! are for members of the compliance role only (`[comp] compliance_role`, whose members are
 //! listed under `[review.roles]` and `[comp] compliance_members`).
 
-use super::comp::{find_person, load_book, today_or};
+use super::comp::today_or;
 use super::Context;
+use crate::app::insight::find_person;
+use crate::app::pay::plan_book;
 use crate::engine::pay::{won_deals, ComplianceEvent, ComplianceEventKind};
 use crate::engine::performance::surveillance::Severity;
 use crate::engine::performance::{authorise, surveil, SurveillanceSettings};
@@ -65,7 +67,7 @@ pub(super) async fn run(context: &Context, command: ConductCommand) -> anyhow::R
 }
 
 async fn report(context: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let book = load_book(context)?;
+    let book = plan_book(&context.config)?;
     let store = context.open_store().await?;
     let data = store.load_dataset().await.context("loading the dataset")?;
     let events = store.load_comp_events().await?;

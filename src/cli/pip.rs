@@ -2,20 +2,15 @@
 //! dates from the scorecard), weekly check-ins from live data, and review and coaching-note
 //! drafts grounded in the scorecard and history.
 
-use super::comp::{find_person, today_or};
+use super::comp::today_or;
 use super::Context;
-use crate::engine::pay::won_deals;
-use crate::engine::performance::history::{first_seen, months_between, quarters_before, results_by_period};
+use crate::app::plans;
 use crate::engine::performance::pip::{Cause, Verdict};
-use crate::engine::performance::review::PriorNote;
-use crate::engine::performance::{
-    achievements, analyse_causes, check_in, draft_coaching_notes, draft_quarterly_review, ground_claims, propose,
-};
-use crate::engine::performance::{CheckIn, ImprovementPlan, PipSettings, ReviewInput};
-use crate::engine::risk::{RiskReport, Scorecard};
-use crate::store::StoredImprovementPlan;
-use anyhow::{bail, Context as _};
-use chrono::{NaiveDate, Utc};
+use crate::engine::performance::{CheckIn, ImprovementPlan};
+use crate::engine::risk::to_json;
+use crate::store::Store;
+use anyhow::bail;
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 
@@ -76,27 +71,6 @@ pub struct ReviewArgs {
     pub as_of: Option<NaiveDate>,
     #[arg(long)]
     pub json: bool,
-}
-
-fn settings(context: &Context, weeks: Option<u32>) -> PipSettings {
-    PipSettings {
-        weeks: weeks.unwrap_or(context.config.comp.plan_weeks),
-        ramp_months: context.config.comp.ramp_months,
-        target_coverage: context.config.risk.scorecard.target_coverage,
-    }
-}
-
-/// The rep's scorecard and their team's (same manager, or every rep when there is none).
-fn card_and_team<'r>(report: &'r RiskReport, person_id: &str) -> anyhow::Result<(&'r Scorecard, Vec<&'r Scorecard>)> {
-    let Some(card) = report.reps.iter().find(|c| c.person_id == person_id) else {
-        bail!("{person_id} has no scorecard (only reps have one)")
-    };
-    let team = report
-        .reps
-        .iter()
-        .filter(|c| c.person_id != person_id && (card.manager_id.is_none() || c.manager_id == card.manager_id))
-        .collect();
-    Ok((card, team))
 }
 
 fn render_causes(causes: &[Cause]) -> String {
@@ -164,96 +138,61 @@ fn render_check(check: &CheckIn) -> String {
 }
 
 pub(super) async fn run(context: &Context, command: PipCommand) -> anyhow::Result<ExitCode> {
-    match command {
-        PipCommand::Create(args) => create(context, args).await,
-        PipCommand::Show(args) => show(context, args).await,
-        PipCommand::Check(args) => check(context, args).await,
-        PipCommand::Review(args) => review(context, args).await,
-    }
+    let store = context.open_store().await?;
+    let result = match command {
+        PipCommand::Create(args) => create(context, &store, args).await,
+        PipCommand::Show(args) => show(&store, args).await,
+        PipCommand::Check(args) => check(context, &store, args).await,
+        PipCommand::Review(args) => review(context, &store, args).await,
+    };
+    store.close().await;
+    result
 }
 
-async fn create(context: &Context, args: CreateArgs) -> anyhow::Result<ExitCode> {
+async fn create(context: &Context, store: &Store, args: CreateArgs) -> anyhow::Result<ExitCode> {
     let as_of = today_or(args.as_of);
-    let store = context.open_store().await?;
-    let data = store.load_dataset().await.context("loading the dataset")?;
-    let person = find_person(&data, &args.rep)?.id.to_string();
-    let report = super::risk::report_at(context, Some(as_of)).await?;
-    let (card, team) = card_and_team(&report, &person)?;
-    let tenure = first_seen(&data, &person).map(|s| months_between(s, as_of)).unwrap_or(0);
-    let settings = settings(context, args.weeks);
-    let causes = analyse_causes(card, &team, tenure, &settings);
-    let plan = propose(card, &team, &causes, as_of, &settings);
-    if plan.measures.is_empty() {
+    let created = plans::create(store, &context.config, &args.rep, as_of, args.weeks, &args.by).await?;
+    let Some(plan) = created.plan else {
         if args.json {
-            print!("{}", crate::engine::risk::to_json(&serde_json::json!({ "causes": causes, "plan": null }))?);
+            print!("{}", to_json(&serde_json::json!({ "causes": created.causes, "plan": null }))?);
         } else {
-            print!("{}", render_causes(&causes));
+            print!("{}", render_causes(&created.causes));
             println!("Every measure a plan would set is already at its target; no plan was created.");
         }
         return Ok(ExitCode::SUCCESS);
-    }
-    let record = StoredImprovementPlan {
-        id: plan.id.clone(),
-        person_id: plan.person_id.clone(),
-        created_on: plan.created_on.to_string(),
-        ends_on: plan.ends_on.to_string(),
-        status: "active".to_owned(),
-        plan: serde_json::to_string(&plan)?,
-        created_by: args.by,
-        created_at: crate::store::instant(&Utc::now()),
     };
-    let new = store.save_improvement_plan(&record).await.context("storing the plan")?;
-    store.close().await;
-    if !new {
+    if !created.new {
         eprintln!("a plan {} already exists; it was left as it was", plan.id);
     }
     if args.json {
-        print!("{}", crate::engine::risk::to_json(&plan)?);
+        print!("{}", to_json(&plan)?);
     } else {
         print!("{}", render_plan(&plan));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_plan(record: &StoredImprovementPlan) -> anyhow::Result<ImprovementPlan> {
-    serde_json::from_str(&record.plan).with_context(|| format!("reading stored plan {}", record.id))
-}
-
-async fn show(context: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let store = context.open_store().await?;
-    let records = match (&args.id, &args.rep) {
-        (Some(id), _) => store.load_improvement_plan(id).await?.into_iter().collect(),
-        (None, Some(rep)) => {
-            let data = store.load_dataset().await?;
-            store.list_improvement_plans(find_person(&data, rep)?.id.as_str()).await?
-        }
+async fn show(store: &Store, args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let shown = match (&args.id, &args.rep) {
+        (Some(id), _) => vec![plans::plan(store, id).await?],
+        (None, Some(rep)) => plans::plans_of(store, rep).await?,
         (None, None) => bail!("give --id or --rep"),
     };
-    if records.is_empty() {
+    if shown.is_empty() {
         bail!("no improvement plan found");
     }
-    let mut shown = Vec::new();
-    for record in &records {
-        let plan = parse_plan(record)?;
-        let mut checks = Vec::new();
-        for (_, json) in store.list_checkins(&record.id).await? {
-            checks.push(serde_json::from_str::<CheckIn>(&json)?);
-        }
-        shown.push((record.status.clone(), plan, checks));
-    }
-    store.close().await;
     if args.json {
         let values: Vec<serde_json::Value> = shown
             .iter()
-            .map(|(status, plan, checks)| serde_json::json!({ "status": status, "plan": plan, "check_ins": checks }))
+            .map(|p| serde_json::json!({ "status": p.status, "plan": p.plan, "check_ins": p.check_ins }))
             .collect();
-        print!("{}", crate::engine::risk::to_json(&values)?);
+        print!("{}", to_json(&values)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for (status, plan, checks) in &shown {
-        println!("[{status}]");
-        print!("{}", render_plan(plan));
-        for check in checks {
+    for shown in &shown {
+        println!("[{}]", shown.status);
+        print!("{}", render_plan(&shown.plan));
+        for check in &shown.check_ins {
             print!("{}", render_check(check));
         }
         println!();
@@ -261,98 +200,30 @@ async fn show(context: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn check(context: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let as_of = today_or(args.as_of);
-    let store = context.open_store().await?;
-    let Some(record) = store.load_improvement_plan(&args.id).await? else { bail!("no improvement plan {:?}", args.id) };
-    let plan = parse_plan(&record)?;
-    let report = super::risk::report_at(context, Some(as_of)).await?;
-    let (card, _) = card_and_team(&report, &plan.person_id)?;
-    let check = check_in(&plan, card, as_of);
-    store
-        .save_checkin(
-            &plan.id,
-            &as_of.to_string(),
-            &serde_json::to_string(&check)?,
-            &crate::store::instant(&Utc::now()),
-        )
-        .await?;
-    if as_of >= plan.ends_on {
-        store.set_improvement_plan_status(&plan.id, "ended").await?;
-    }
-    store.close().await;
+async fn check(context: &Context, store: &Store, args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let check = plans::check(store, &context.config, &args.id, today_or(args.as_of)).await?;
     if args.json {
-        print!("{}", crate::engine::risk::to_json(&check)?);
+        print!("{}", to_json(&check)?);
     } else {
         print!("{}", render_check(&check));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn review(context: &Context, args: ReviewArgs) -> anyhow::Result<ExitCode> {
-    let as_of = today_or(args.as_of);
-    let store = context.open_store().await?;
-    let data = store.load_dataset().await.context("loading the dataset")?;
-    let person = find_person(&data, &args.rep)?.id.to_string();
-    let notes: Vec<PriorNote> = store
-        .coaching_history(&person)
-        .await?
-        .into_iter()
-        .filter_map(|(id, day, kind, _)| Some(PriorNote { id, date: day.get(..10)?.parse().ok()?, summary: kind }))
-        .collect();
-    let plan = match store.list_improvement_plans(&person).await?.first() {
-        Some(record) => {
-            let plan = parse_plan(record)?;
-            let last = store.list_checkins(&record.id).await?.pop();
-            let check = last.map(|(_, json)| serde_json::from_str::<CheckIn>(&json)).transpose()?;
-            Some((plan, check))
-        }
-        None => None,
-    };
-    store.close().await;
-    let report = super::risk::report_at(context, Some(as_of)).await?;
-    let (card, team) = card_and_team(&report, &person)?;
-    let calendar = context.config.fiscal_calendar();
-    let currency = context.config.currency();
-    let won = won_deals(&data, as_of);
-    let current = calendar.quarter_of(as_of);
-    let history_periods = quarters_before(current, 4);
-    let results = results_by_period(&data, &won, calendar, currency, &history_periods);
-    let history: Vec<_> =
-        history_periods.iter().filter_map(|p| results.get(&person).and_then(|r| r.get(p)).cloned()).collect();
-    let mut with_current = history_periods.clone();
-    with_current.push(current);
-    let feats = achievements(&data, &won, calendar, currency, &person, &with_current);
-    let settings = settings(context, None);
-    let tenure = first_seen(&data, &person).map(|s| months_between(s, as_of)).unwrap_or(0);
-    let causes = analyse_causes(card, &team, tenure, &settings);
-    let input = ReviewInput {
-        card,
-        team: &team,
-        history: &history,
-        achievements: Some(&feats),
-        causes: &causes,
-        plan: plan.as_ref().map(|(p, c)| (p, c.as_ref())),
-        notes: &notes,
-        currency,
-        as_of,
-    };
-    let drafts = [draft_quarterly_review(&input), draft_coaching_notes(card, &team, &causes, as_of)];
-    let issues: Vec<String> = drafts.iter().flat_map(ground_claims).collect();
+async fn review(context: &Context, store: &Store, args: ReviewArgs) -> anyhow::Result<ExitCode> {
+    let reviewed = plans::review(store, &context.config, &args.rep, today_or(args.as_of)).await?;
+    let issues = &reviewed.grounding_issues;
     if args.json {
-        print!(
-            "{}",
-            crate::engine::risk::to_json(&serde_json::json!({ "drafts": drafts, "grounding_issues": issues }))?
-        );
+        print!("{}", to_json(&serde_json::json!({ "drafts": reviewed.drafts, "grounding_issues": issues }))?);
     } else {
-        for draft in &drafts {
+        for draft in &reviewed.drafts {
             println!("{}", draft.render());
         }
         if issues.is_empty() {
             println!("Every claim is backed by its figures.");
         } else {
             println!("Grounding issues:");
-            for issue in &issues {
+            for issue in issues {
                 println!("  - {issue}");
             }
         }

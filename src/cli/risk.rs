@@ -2,8 +2,9 @@
 //! manager's team, as a readable table or JSON; the result is stored as a snapshot run.
 
 use super::Context;
+use crate::app::insight;
 use crate::engine::risk::numbers::{money_text, pct_text};
-use crate::engine::risk::{analyse, start_of_day, to_json, DealRisk, Index, RiskReport, Scorecard, TeamRollup};
+use crate::engine::risk::{to_json, DealRisk, RiskReport, Scorecard, TeamRollup};
 use anyhow::{bail, Context as _};
 use chrono::{NaiveDate, Utc};
 use clap::Args;
@@ -53,14 +54,12 @@ pub(super) struct TeamView<'r> {
     pub deals: Vec<&'r DealRisk>,
 }
 
-/// Loads the store and runs the engine at the start of `as_of` (default today).
+/// The engine's report at the start of `as_of` (default today), from the store.
 pub(super) async fn report_at(context: &Context, as_of: Option<NaiveDate>) -> anyhow::Result<RiskReport> {
     let store = context.open_store().await?;
-    let engine = store.load_engine_data().await.context("loading the dataset")?;
+    let report = insight::report_at(&store, &context.config, as_of.unwrap_or_else(|| Utc::now().date_naive())).await;
     store.close().await;
-    let as_of = start_of_day(as_of.unwrap_or_else(|| Utc::now().date_naive()));
-    let settings = context.config.risk_settings();
-    Ok(tokio::task::spawn_blocking(move || analyse(&Index::from_engine(&engine), &settings, as_of)).await?)
+    Ok(report?)
 }
 
 pub(super) async fn run(context: &Context, args: RiskArgs) -> anyhow::Result<ExitCode> {
