@@ -7,13 +7,15 @@
 //! test is skipped, except under CI, where it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod binary_support;
+
+use binary_support::{add_user, succeed, Server};
 use candor::domain::{DraftKind, DraftState};
 use candor::store::{DraftQuery, Store};
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 const PASSWORD: &str = "browser-test-password-1";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -37,28 +39,14 @@ fn missing_prerequisite() -> Option<String> {
     None
 }
 
+/// The binary with this test's settings.
 fn candor(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+    let mut command = binary_support::candor(data_dir);
     command
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("CANDOR__DATABASE__URL")
-        .env_remove("CANDOR__QDRANT__URL")
         // Rep nudges wait for their manager, so the manager has drafts to review.
         .env("CANDOR__REVIEW__REP_NUDGE", "recipient_manager")
-        .env("CANDOR__JOBS__POLL_INTERVAL_MS", "50")
-        .current_dir(data_dir);
+        .env("CANDOR__JOBS__POLL_INTERVAL_MS", "50");
     command
-}
-
-fn succeed(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "candor failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The manager with the most rep nudges waiting for them: (person id, email, waiting).
@@ -79,51 +67,6 @@ async fn busiest_manager(data_dir: &Path) -> (String, String, usize) {
     (manager, person.emails.first().cloned().expect("the manager has an email"), count)
 }
 
-/// `candor serve`, stopped when dropped (also when the test fails).
-struct Server {
-    child: Child,
-    base_url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(data_dir: &Path) -> Server {
-        let log = data_dir.join("serve.log");
-        let mut child = candor(data_dir)
-            .args(["serve", "--bind", "127.0.0.1:0", "--no-scheduler"])
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = sender.send(url.trim().to_owned());
-                }
-            }
-        });
-        let mut server = Server { child, base_url: String::new(), log };
-        match receiver.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => server.base_url = url,
-            Err(_) => panic!("candor serve did not say where it listens:\n{}", server.log_text()),
-        }
-        server
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_manager_reviews_drafts_and_reads_the_forecast_in_chromium() {
     if let Some(why) = missing_prerequisite() {
@@ -140,17 +83,9 @@ async fn a_manager_reviews_drafts_and_reads_the_forecast_in_chromium() {
     let (manager, email, waiting) = busiest_manager(data.path()).await;
     assert!(waiting >= 2, "{manager} has {waiting} drafts waiting; the test needs two");
 
-    let mut add = candor(data.path())
-        .args(["user", "add", &email, "--role", "manager", "--person", &manager, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    succeed(add.wait_with_output().unwrap());
+    add_user(candor(data.path()), &email, "manager", &manager, PASSWORD);
 
-    let server = Server::start(data.path());
+    let server = Server::start(candor(data.path()), data.path());
     let screenshots = std::env::var_os("CANDOR_SCREENSHOT_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest_dir().join("target").join("browser"));

@@ -4,39 +4,30 @@
 //! the audit table is caught by `candor audit verify`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod binary_support;
+
+use binary_support::succeed;
 use candor::domain::DraftState;
 use candor::store::{DraftQuery, Store};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The week after the demo's own run (which `candor demo` has already worked to its end).
 const WEEK: &str = "2026-W48";
 
+/// The binary with this test's settings.
 fn candor(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_candor"));
+    let mut command = binary_support::candor(data_dir);
     command
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("CANDOR__DATABASE__URL")
+        // Only the runs meant to hold at a fault point do (see `run_and_kill_at`).
         .env_remove("CANDOR_FAULT_HOLD_AT")
         // A killed worker's leases run out quickly, so the restart does not wait long.
         .env("CANDOR__JOBS__LEASE_SECONDS", "2")
-        .env("CANDOR__JOBS__POLL_INTERVAL_MS", "50")
-        .current_dir(data_dir);
+        .env("CANDOR__JOBS__POLL_INTERVAL_MS", "50");
     command
-}
-
-fn succeed(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "candor failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Starts `candor run --wait` set to hold at `point`, waits until it does, and SIGKILLs it.
