@@ -29,5 +29,6 @@ pub mod http;
 pub mod jobs;
 pub mod sources;
 pub mod store;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod workflow;

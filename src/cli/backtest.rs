@@ -3,10 +3,10 @@
 //! outcomes when it is the data): AUC, Brier score, calibration, flag precision, P50 error.
 
 use super::Context;
+use crate::domain::truth::TrueOutcome;
 use crate::engine::risk::backtest::data_horizon;
 use crate::engine::risk::numbers::pct_text;
 use crate::engine::risk::{backtest, to_json, BacktestOptions, BacktestReport, GroundTruthOutcome, Index};
-use crate::testkit::sim::TrueOutcome;
 use anyhow::{bail, Context as _};
 use chrono::{Duration, NaiveDate};
 use clap::Args;

@@ -81,7 +81,7 @@ pub(super) async fn run(context: &Context, args: DemoArgs) -> anyhow::Result<Exi
     );
     println!();
     print!("{}", super::stats::render(&store.stats().await?));
-    let week = super::coaching::weekly_coaching_run(context, &store, as_of).await?;
-    super::coaching::print_summary(&week, &store);
+    let week = super::demo_week::weekly_coaching_run(context, &store, as_of).await?;
+    super::demo_week::print_summary(&week, &store);
     Ok(if week.status.state == crate::jobs::RunState::Completed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

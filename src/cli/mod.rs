@@ -3,13 +3,18 @@
 
 mod audit;
 mod backtest;
+#[cfg(feature = "testkit")]
 mod bench;
-mod coaching;
 mod comp;
 mod conduct;
+#[cfg(feature = "testkit")]
 mod demo;
+#[cfg(feature = "testkit")]
 mod demo_files;
+#[cfg(feature = "testkit")]
+mod demo_week;
 mod draft;
+#[cfg(feature = "testkit")]
 mod eval;
 mod forecast;
 mod import;
@@ -55,6 +60,7 @@ pub enum Command {
     /// Create or upgrade the database schema.
     Migrate,
     /// Build the synthetic demo organisation in the data directory and show what it made.
+    #[cfg(feature = "testkit")]
     Demo(demo::DemoArgs),
     /// Import records from files.
     #[command(subcommand)]
@@ -69,6 +75,7 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Measure and print performance figures.
+    #[cfg(feature = "testkit")]
     Bench(bench::BenchArgs),
     /// Start the weekly coaching run for a week; `--wait` works it here with progress.
     Run(run::RunArgs),
@@ -87,6 +94,7 @@ pub enum Command {
     /// Draft one recipient's coaching message and print it.
     Draft(draft::DraftArgs),
     /// Run the eval suites and print (and write) the figures.
+    #[cfg(feature = "testkit")]
     Eval(eval::EvalArgs),
     /// Export or check the agent tools' JSON Schemas.
     #[command(subcommand)]
@@ -184,6 +192,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("database ready at {}", store.location());
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "testkit")]
         Command::Demo(args) => demo::run(&context, args).await,
         Command::Import(command) => import::run(&context, command).await,
         Command::Stats { json } => stats::run(&context, json).await,
@@ -191,6 +200,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", context.config.redacted_toml());
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "testkit")]
         Command::Bench(args) => bench::run(&context, args).await,
         Command::Run(args) => run::run(&context, args).await,
         Command::Runs(args) => runs::run(&context, args).await,
@@ -199,6 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(&context, args).await,
         Command::Sync(args) => sync::run(&context, args).await,
         Command::Draft(args) => draft::run(&context, args).await,
+        #[cfg(feature = "testkit")]
         Command::Eval(args) => eval::run(&context, args).await,
         Command::Tools(command) => tools::run(command),
         Command::Risk(args) => risk::run(&context, args).await,

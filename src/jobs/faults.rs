@@ -1,9 +1,12 @@
 //! Fault injection for the crash tests. With `CANDOR_FAULT_HOLD_AT=POINT:N` set, the Nth time
 //! any worker reaches POINT the process writes the file named by `CANDOR_FAULT_MARKER` and
 //! stops making progress there, so a test can SIGKILL it at exactly that point. Unset (always,
-//! outside tests) this costs one environment lookup per process.
+//! outside tests) this costs one environment lookup per process; built without the `testkit`
+//! feature, the hold points compile to nothing.
 
+#[cfg(feature = "testkit")]
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "testkit")]
 use std::sync::OnceLock;
 
 /// Places a crash test can stop at.
@@ -19,6 +22,7 @@ pub(super) enum HoldPoint {
     DeliveryCommitted,
 }
 
+#[cfg(feature = "testkit")]
 impl HoldPoint {
     fn name(self) -> &'static str {
         match self {
@@ -30,6 +34,7 @@ impl HoldPoint {
     }
 }
 
+#[cfg(feature = "testkit")]
 struct Hold {
     point: String,
     after: u64,
@@ -37,6 +42,7 @@ struct Hold {
     seen: AtomicU64,
 }
 
+#[cfg(feature = "testkit")]
 fn configured() -> Option<&'static Hold> {
     static HOLD: OnceLock<Option<Hold>> = OnceLock::new();
     HOLD.get_or_init(|| {
@@ -53,6 +59,7 @@ fn configured() -> Option<&'static Hold> {
 }
 
 /// Holds forever when `point` is the configured one and this is its Nth arrival.
+#[cfg(feature = "testkit")]
 pub(super) async fn reached(point: HoldPoint) {
     let Some(hold) = configured() else { return };
     if hold.point != point.name() {
@@ -65,3 +72,7 @@ pub(super) async fn reached(point: HoldPoint) {
         std::future::pending::<()>().await;
     }
 }
+
+/// Without the `testkit` feature nothing holds.
+#[cfg(not(feature = "testkit"))]
+pub(super) async fn reached(_point: HoldPoint) {}

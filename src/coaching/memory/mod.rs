@@ -14,7 +14,6 @@ pub mod deals;
 pub(crate) mod edge;
 pub(crate) mod embed;
 pub(crate) mod playbook;
-pub(crate) mod quality;
 pub(crate) mod retrieval;
 pub(crate) mod server;
 pub(crate) mod store;

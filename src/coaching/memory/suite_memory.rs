@@ -110,18 +110,6 @@ async fn coaching_is_written_back_recalled_in_scope_and_followed_up<S: VectorSto
     assert_eq!(theirs[0].outcome, "won");
 }
 
-/// The simulator's small organisation the memory tests read: test code, like this file, so it
-/// sits in a test module of its own (the simulator is not a dependency of the product).
-#[cfg(test)]
-mod simulated {
-    use crate::testkit::sim::{self, SimParams};
-
-    pub(crate) fn small_org() -> sim::SimOrg {
-        let as_of = super::date("2026-11-16").and_hms_opt(0, 0, 0).unwrap().and_utc();
-        sim::generate(&SimParams::small(11, 1, 4, as_of))
-    }
-}
-pub(crate) use simulated::small_org;
 
 async fn similar_won_deals_stay_in_scope<S: VectorStore>(memory: &Memory<S>) {
     let org = small_org();
@@ -192,3 +180,16 @@ pub(crate) async fn memory_behaviour<S: VectorStore>(open: impl Fn() -> S) {
     let (_, ensured) = Memory::start(open(), Embedder::from_config(&endpoint.config(32)).unwrap()).await.unwrap();
     assert!(ensured.iter().all(|(_, e)| matches!(e, Ensured::Unchanged { .. })), "{ensured:?}");
 }
+
+/// The simulator's small organisation the memory tests read: test code, like this file, so it
+/// sits in a test module of its own (the simulator is not a dependency of the product).
+#[cfg(test)]
+mod simulated {
+    use crate::testkit::sim::{self, SimParams};
+
+    pub(crate) fn small_org() -> sim::SimOrg {
+        let as_of = super::date("2026-11-16").and_hms_opt(0, 0, 0).unwrap().and_utc();
+        sim::generate(&SimParams::small(11, 1, 4, as_of))
+    }
+}
+pub(crate) use simulated::small_org;

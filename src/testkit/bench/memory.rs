@@ -2,10 +2,10 @@
 //! the embedded store for a synthetic coaching collection, before and after the shard is
 //! optimised, and retrieval quality (recall@5) on the labelled playbook questions.
 
+use super::memory_quality::playbook_quality;
 use crate::coaching::memory::collections::COACHING;
 use crate::coaching::memory::edge::EdgeStore;
 use crate::coaching::memory::embed::Embedder;
-use crate::coaching::memory::quality::playbook_quality;
 use crate::coaching::memory::store::{
     Access, Condition, Filter, Point, PointVectors, ScopedFilter, VectorStore, TEXT_FIELD,
 };

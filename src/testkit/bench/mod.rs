@@ -6,6 +6,7 @@ mod connectors;
 mod http;
 mod ingest;
 mod memory;
+mod memory_quality;
 mod risk;
 mod run;
 mod weekly;

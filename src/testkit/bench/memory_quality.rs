@@ -1,9 +1,9 @@
 //! Retrieval quality on the built-in playbook: a labelled set of questions a rep or manager
 //! might ask, each with the passages that answer it, and recall@k / MRR over it.
 
-use super::playbook;
-use super::store::{Access, VectorStore};
-use super::{Memory, MemoryError};
+use crate::coaching::memory::playbook;
+use crate::coaching::memory::store::{Access, VectorStore};
+use crate::coaching::memory::{Memory, MemoryError};
 
 /// Questions and the passage keys that answer them.
 pub(crate) const PLAYBOOK_QUESTIONS: &[(&str, &[&str])] = &[
