@@ -63,6 +63,35 @@ fn serve_file(dir: &Path) -> std::path::PathBuf {
     dir.join("qdrant").join("serve.json")
 }
 
+/// A call with `secret` is answered; one without it, with another, or with it outside a bearer
+/// header gets exactly what a path that does not exist gets, whatever the method or body.
+async fn only_the_secret_opens_the_internal_routes(address: std::net::SocketAddr, secret: &str) {
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://{address}{path}");
+    let body = serde_json::json!({ "collection": "playbook" });
+    let ok = client.post(url("/internal/memory/layout")).bearer_auth(secret).json(&body).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let unknown = client.post(url("/internal/nothing-here")).json(&body).send().await.unwrap();
+    let (unknown_status, unknown_body) = (unknown.status().as_u16(), unknown.text().await.unwrap());
+    assert_eq!(unknown_status, 404);
+    // The same length, one character changed.
+    let last = if secret.ends_with('A') { 'B' } else { 'A' };
+    let wrong_secret = format!("{}{last}", &secret[..secret.len() - 1]);
+    let refused = [
+        client.post(url("/internal/memory/layout")).json(&body),
+        client.post(url("/internal/memory/layout")).bearer_auth(&wrong_secret).json(&body),
+        client.post(url("/internal/memory/layout")).bearer_auth("").json(&body),
+        client.post(url("/internal/memory/upsert")).header("authorization", secret).json(&body),
+        client.get(url("/internal/memory/count")).bearer_auth(&wrong_secret),
+        client.post(url("/internal/memory/search")).bearer_auth(&wrong_secret).body("not json"),
+    ];
+    for request in refused {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+        assert_eq!(response.text().await.unwrap(), unknown_body, "no different from a path that does not exist");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_service_uses_the_servers_memory_through_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -123,29 +152,7 @@ async fn a_second_service_uses_the_servers_memory_through_it() {
     advice::index_delivered(own.as_ref(), &delivered("rep-3", &["deal-4"])).await.unwrap();
     assert_eq!(count(&remote).await, 4);
 
-    // Only the announced secret opens the internal routes; anything else is a plain 404.
-    let client = reqwest::Client::new();
-    let url = |path: &str| format!("http://{}{path}", app.address());
-    let body = serde_json::json!({ "collection": "playbook" });
-    let ok = client.post(url("/internal/memory/layout")).bearer_auth(&secret).json(&body).send().await.unwrap();
-    assert_eq!(ok.status().as_u16(), 200);
-    let unknown = client.post(url("/internal/nothing-here")).json(&body).send().await.unwrap();
-    let (unknown_status, unknown_body) = (unknown.status().as_u16(), unknown.text().await.unwrap());
-    assert_eq!(unknown_status, 404);
-    let wrong_secret = format!("{}x", &secret[..secret.len() - 1]);
-    let refused = [
-        client.post(url("/internal/memory/layout")).json(&body),
-        client.post(url("/internal/memory/layout")).bearer_auth(&wrong_secret).json(&body),
-        client.post(url("/internal/memory/layout")).bearer_auth("").json(&body),
-        client.post(url("/internal/memory/upsert")).header("authorization", secret.clone()).json(&body),
-        client.get(url("/internal/memory/count")).bearer_auth(&wrong_secret),
-        client.post(url("/internal/memory/search")).bearer_auth(&wrong_secret).body("not json"),
-    ];
-    for request in refused {
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 404);
-        assert_eq!(response.text().await.unwrap(), unknown_body, "no different from a path that does not exist");
-    }
+    only_the_secret_opens_the_internal_routes(app.address(), &secret).await;
 
     second.store.close().await;
     drop((remote, second));
