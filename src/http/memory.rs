@@ -58,7 +58,7 @@ async fn authorise(State(state): State<AppState>, request: Request, next: Next) 
         .and_then(|value| value.strip_prefix("Bearer "));
     match (state.memory_secret.as_deref(), presented) {
         (Some(secret), Some(presented)) if same_secret(secret, presented) => next.run(request).await,
-        _ => PageError(ApiError::NotFound).into_response(),
+        _ => not_found(),
     }
 }
 
@@ -74,76 +74,61 @@ fn answer<T: Serialize>(result: Result<T, MemoryError>) -> Response {
 }
 
 /// This process's embedded store; the routes are mounted only when there is one.
-fn store(state: &AppState) -> Result<&AnyStore, Response> {
-    state.memory.as_deref().map(|memory| memory.store()).ok_or_else(|| PageError(ApiError::NotFound).into_response())
+fn store(state: &AppState) -> Option<&AnyStore> {
+    state.memory.as_deref().map(|memory| memory.store())
+}
+
+/// What a path that does not exist answers.
+fn not_found() -> Response {
+    PageError(ApiError::NotFound).into_response()
 }
 
 async fn layout(State(state): State<AppState>, Json(body): Json<CollectionBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.layout(&body.collection).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.layout(&body.collection).await)
 }
 
 async fn create_collection(State(state): State<AppState>, Json(body): Json<SpecBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.create_collection(&body.spec).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.create_collection(&body.spec).await)
 }
 
 async fn ensure_indexes(State(state): State<AppState>, Json(body): Json<SpecBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.ensure_indexes(&body.spec).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.ensure_indexes(&body.spec).await)
 }
 
 async fn drop_collection(State(state): State<AppState>, Json(body): Json<CollectionBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.drop_collection(&body.collection).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.drop_collection(&body.collection).await)
 }
 
 async fn upsert(State(state): State<AppState>, Json(body): Json<UpsertBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.upsert(&body.collection, body.points.into_owned()).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.upsert(&body.collection, body.points.into_owned()).await)
 }
 
 async fn delete(State(state): State<AppState>, Json(body): Json<DeleteBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.delete(&body.collection, body.ids.into_owned()).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.delete(&body.collection, body.ids.into_owned()).await)
 }
 
 async fn set_payload(State(state): State<AppState>, Json(body): Json<SetPayloadBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.set_payload(&body.collection, &body.id, body.payload.into_owned()).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.set_payload(&body.collection, &body.id, body.payload.into_owned()).await)
 }
 
 async fn search(State(state): State<AppState>, Json(body): Json<SearchBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.search(&body.collection, &body.request).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.search(&body.collection, &body.request).await)
 }
 
 async fn scroll(State(state): State<AppState>, Json(body): Json<FilterBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.scroll(&body.collection, &body.filter, body.limit).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.scroll(&body.collection, &body.filter, body.limit).await)
 }
 
 async fn count(State(state): State<AppState>, Json(body): Json<FilterBody<'static>>) -> Response {
-    match store(&state) {
-        Ok(store) => answer(store.count(&body.collection, &body.filter).await),
-        Err(response) => response,
-    }
+    let Some(store) = store(&state) else { return not_found() };
+    answer(store.count(&body.collection, &body.filter).await)
 }
