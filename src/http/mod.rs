@@ -2,14 +2,16 @@
 //! readiness, Prometheus metrics, the OpenAPI document, and — when HubSpot is enabled — its
 //! webhook receiver at [`HUBSPOT_WEBHOOK_PATH`]. [`Application::build`] starts the whole
 //! service on a listener and hands back the address it got (port 0 picks a free port, which is
-//! how the tests start it); [`app`] is the router alone. `IntoResponse` for errors lives here
-//! and nowhere else.
+//! how the tests start it); [`app`] is the router alone. When this process holds the embedded
+//! vector memory, the internal routes through which other local commands use it are mounted
+//! too (see [`memory`]). `IntoResponse` for errors lives here and nowhere else.
 
 pub mod api;
 pub mod auth;
 pub(crate) mod error;
 pub(crate) mod extract;
 mod layers;
+mod memory;
 mod metrics;
 pub(crate) mod openapi;
 mod startup;
@@ -53,6 +55,9 @@ pub struct AppState {
     pub limiter: Arc<auth::limit::AttemptLimiter>,
     /// The vector memory, which `/readyz` checks when this process has one.
     pub memory: Option<Arc<Memory>>,
+    /// The secret other local processes present to use `memory` through `/internal/memory`;
+    /// set by [`Application::build`] only when `memory` is the embedded store.
+    pub(crate) memory_secret: Option<Arc<str>>,
     pub http_metrics: Arc<layers::HttpMetrics>,
 }
 
@@ -65,6 +70,7 @@ impl AppState {
             started: Arc::new(Instant::now()),
             directory: Arc::new(auth::Directory::new()),
             memory: None,
+            memory_secret: None,
             http_metrics: Arc::new(layers::HttpMetrics::default()),
         }
     }
@@ -79,15 +85,17 @@ impl AppState {
 
 /// Everything but the webhook receivers, on `state`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics::metrics))
         .route("/openapi.json", get(openapi_json))
         .nest("/api/v1", api::router())
-        .merge(web::router())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::around))
-        .with_state(state)
+        .merge(web::router());
+    if let Some(internal) = memory::router(&state) {
+        router = router.merge(internal);
+    }
+    router.layer(axum::middleware::from_fn_with_state(state.clone(), layers::around)).with_state(state)
 }
 
 /// The whole application, plus the receivers of the live connectors `config` enables.

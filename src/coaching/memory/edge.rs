@@ -35,6 +35,19 @@ fn edge_error(context: &str, error: impl std::fmt::Display) -> MemoryError {
     MemoryError::Backend { backend: "edge", reason: format!("{context}: {error}") }
 }
 
+/// Why the shard at `path` did not open. The engine takes an exclusive `flock` on each shard's
+/// write-ahead log and reports failures only as text, in which the I/O error's kind survives
+/// (`WouldBlock`); that case is told apart because another process holding the store is not a
+/// fault of the store, and the caller may reach that process instead.
+fn open_error(context: &str, path: &Path, error: impl std::fmt::Display) -> MemoryError {
+    let reason = error.to_string();
+    if reason.contains("WAL") && reason.contains("WouldBlock") {
+        MemoryError::Locked { path: path.to_path_buf(), reason }
+    } else {
+        edge_error(context, reason)
+    }
+}
+
 impl EdgeStore {
     /// A store rooted at `root` (normally `<data-dir>/qdrant`), created if missing.
     pub fn open(root: &Path, prefix: &str) -> Result<Self, MemoryError> {
@@ -60,7 +73,8 @@ impl EdgeStore {
         if !path.join("edge_config.json").exists() {
             return Ok(None);
         }
-        let shard = blocking(move || EdgeShard::load(&path, None).map_err(|e| edge_error("opening shard", e))).await?;
+        let shard =
+            blocking(move || EdgeShard::load(&path, None).map_err(|e| open_error("opening shard", &path, e))).await?;
         let shard = Arc::new(shard);
         let mut shards = self.shards.write().map_err(|_| edge_error("shard table", "lock poisoned"))?;
         Ok(Some(shards.entry(collection.to_owned()).or_insert(shard).clone()))
@@ -161,7 +175,7 @@ impl VectorStore for EdgeStore {
         let path = self.path_of(&spec.name);
         let shard = blocking(move || {
             std::fs::create_dir_all(&path).map_err(|source| MemoryError::Io { path: path.clone(), source })?;
-            EdgeShard::new(&path, config).map_err(|e| edge_error("creating shard", e))
+            EdgeShard::new(&path, config).map_err(|e| open_error("creating shard", &path, e))
         })
         .await?;
         let mut shards = self.shards.write().map_err(|_| edge_error("shard table", "lock poisoned"))?;

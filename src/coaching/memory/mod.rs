@@ -3,6 +3,8 @@
 //!
 //! One [`VectorStore`] contract, two backends: the embedded `qdrant-edge` store under
 //! `<data-dir>/qdrant/` (the default) and a Qdrant server or cluster when `qdrant.url` is set.
+//! The embedded store admits one process at a time; while `candor serve` holds it, other
+//! commands on the same data directory use it through the server ([`RemoteStore`]).
 //! Retrieval is BM25 with no model, or hybrid (dense + BM25, fused by reciprocal rank) when an
 //! embeddings endpoint is configured. Every read is scoped by the point's owner in the store
 //! layer, so a rep's recall never returns another rep's coaching.
@@ -14,6 +16,7 @@ pub mod deals;
 pub(crate) mod edge;
 pub(crate) mod embed;
 pub(crate) mod playbook;
+pub(crate) mod remote;
 pub(crate) mod retrieval;
 pub(crate) mod server;
 pub(crate) mod store;
@@ -29,6 +32,7 @@ mod test_support;
 pub use collections::Ensured;
 pub use edge::EdgeStore;
 pub use embed::Embedder;
+pub use remote::RemoteStore;
 pub use server::ServerStore;
 pub use store::{Access, Filter, ScopedFilter, VectorStore};
 
@@ -43,6 +47,9 @@ use store::{CollectionSpec, Hit, Layout, Point, Record, SearchRequest};
 pub enum MemoryError {
     #[error("vector store ({backend}) failed: {reason}")]
     Backend { backend: &'static str, reason: String },
+    /// Another process holds the embedded store (each shard's write-ahead log is locked).
+    #[error("the vector store in {path} is held by another process ({reason})")]
+    Locked { path: PathBuf, reason: String },
     #[error("collection {0} does not exist")]
     NoCollection(String),
     #[error("cannot use {path}: {source}")]
@@ -57,17 +64,23 @@ pub enum MemoryError {
     Playbook(String),
 }
 
-/// The backend chosen by configuration.
+/// The backend chosen by configuration, or the running server's when it holds the embedded one.
 pub enum AnyStore {
     Embedded(EdgeStore),
     Server(ServerStore),
+    Remote(RemoteStore),
+}
+
+/// Where the embedded store of `data_dir` lives.
+pub(crate) fn embedded_root(data_dir: &Path) -> PathBuf {
+    data_dir.join("qdrant")
 }
 
 impl AnyStore {
     /// The server when `qdrant.url` is set, else the embedded store in `<data_dir>/qdrant`.
     pub fn from_config(config: &Config, data_dir: &Path) -> Result<AnyStore, MemoryError> {
         if config.qdrant.is_embedded() {
-            Ok(AnyStore::Embedded(EdgeStore::open(&data_dir.join("qdrant"), &config.qdrant.collection_prefix)?))
+            Ok(AnyStore::Embedded(EdgeStore::open(&embedded_root(data_dir), &config.qdrant.collection_prefix)?))
         } else {
             Ok(AnyStore::Server(ServerStore::connect(&config.qdrant)?))
         }
@@ -79,6 +92,7 @@ macro_rules! delegate {
         match $self {
             AnyStore::Embedded($store) => $call,
             AnyStore::Server($store) => $call,
+            AnyStore::Remote($store) => $call,
         }
     };
 }
@@ -156,11 +170,14 @@ impl Memory<AnyStore> {
 
 impl Memory<AnyStore> {
     /// The memory a weekly run, `candor draft` or `candor serve` drafts with, opened once from
-    /// configuration. `None` when it cannot be opened (the embedded store held by another
-    /// process, the server unreachable): drafting then goes on without the memory tools, as
-    /// it would without this feature, rather than failing the run.
+    /// configuration. When another process holds the embedded store and that process is the
+    /// running server (its `serve.json` names it and it answers), the memory is used through
+    /// the server. `None` when it cannot be opened (held by a process that does not serve it,
+    /// the Qdrant server unreachable): drafting then goes on without the memory tools rather
+    /// than failing the run. A store held elsewhere is also said on stderr, not only in the
+    /// log, because the person running the command is the one who can fix it.
     pub async fn open_for_agent(config: &Config, data_dir: &Path) -> Option<Arc<Memory<AnyStore>>> {
-        match Memory::open(config, data_dir).await {
+        let error = match Memory::open(config, data_dir).await {
             Ok((memory, report)) => {
                 tracing::info!(
                     backend = report.backend,
@@ -169,13 +186,65 @@ impl Memory<AnyStore> {
                     playbook_written = report.playbook.written,
                     "vector memory ready"
                 );
+                return Some(Arc::new(memory));
+            }
+            Err(error) => error,
+        };
+        let MemoryError::Locked { .. } = &error else {
+            tracing::warn!(%error, "vector memory unavailable; drafting without the memory tools");
+            return None;
+        };
+        match Memory::through_server(config, data_dir).await {
+            Ok((memory, served)) => {
+                tracing::info!(
+                    pid = served.pid,
+                    "vector memory is held by the running server at {}; using it through the server",
+                    served.url
+                );
                 Some(Arc::new(memory))
             }
-            Err(error) => {
-                tracing::warn!(%error, "vector memory unavailable; drafting without the memory tools");
+            Err(reason) => {
+                tracing::warn!(%error, %reason, "vector memory held by another process; drafting without the memory tools");
+                eprintln!(
+                    "warning: drafts made here have no memory tools: the vector memory in {} is held by another \
+                     process and no `candor serve` answers for it ({reason}); stop that process, or leave the \
+                     drafting to the server (`candor run` without --wait queues the run for `candor serve`)",
+                    embedded_root(data_dir).display()
+                );
                 None
             }
         }
+    }
+
+    /// The embedded store of `data_dir` through the server that holds it and announced itself
+    /// there. That server created and migrated the collections and synced the playbook when it
+    /// started, so this process does neither: it checks that every collection is there with the
+    /// vector layout its own embedder writes, which is also the proof that the server answers.
+    async fn through_server(
+        config: &Config,
+        data_dir: &Path,
+    ) -> Result<(Memory<AnyStore>, remote::Served), MemoryError> {
+        let served = remote::Served::read(data_dir)?.ok_or_else(|| MemoryError::Backend {
+            backend: "remote",
+            reason: format!("no server announced itself in {}", remote::Served::path(data_dir).display()),
+        })?;
+        let store = RemoteStore::connect(&served)?;
+        let embedder = Embedder::from_config(&config.embeddings)?;
+        let dense_size = embedder.dense_size().await?;
+        for def in collections::ALL {
+            let layout = store.layout(def.name).await?;
+            if layout != Some(Layout { dense_size }) {
+                return Err(MemoryError::Backend {
+                    backend: "remote",
+                    reason: format!(
+                        "the server's {} collection has layout {layout:?} where this configuration writes \
+                         dense vectors of {dense_size:?}; use the server's embeddings settings",
+                        def.name
+                    ),
+                });
+            }
+        }
+        Ok((Memory { store: AnyStore::Remote(store), embedder, dense_size }, served))
     }
 }
 

@@ -4,8 +4,12 @@
 //! Scope is enforced here rather than in the tools: every read takes a [`ScopedFilter`], which
 //! can only be built from an [`Access`], and always carries the owner condition. A backend never
 //! sees a read filter without it.
+//!
+//! The types serialise so the remote backend can carry them to the process holding the store;
+//! a scoped filter travels with its access and the receiving backend applies it as any other.
 
 use super::MemoryError;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -25,7 +29,7 @@ pub(crate) const DENSE_VECTOR: &str = "dense";
 pub(crate) const SPARSE_VECTOR: &str = "bm25";
 
 /// A sparse vector: sorted, unique term ids and their weights.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SparseVector {
     pub indices: Vec<u32>,
     pub values: Vec<f32>,
@@ -37,14 +41,14 @@ impl SparseVector {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointVectors {
     pub dense: Option<Vec<f32>>,
     pub sparse: SparseVector,
 }
 
 /// One stored item. Built only through [`Point::new`], which stamps the owner and key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     id: String,
     pub vectors: PointVectors,
@@ -87,7 +91,7 @@ pub(crate) fn point_id(collection: &str, key: &str) -> String {
 }
 
 /// One payload condition. Keyword conditions also match a value inside an array field.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Condition {
     KeywordIn { key: String, any: Vec<String> },
     KeywordNotIn { key: String, values: Vec<String> },
@@ -105,7 +109,7 @@ impl Condition {
 }
 
 /// Conditions that must all hold.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     pub must: Vec<Condition>,
 }
@@ -122,7 +126,7 @@ impl Filter {
 }
 
 /// Whose points a read may return.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Access {
     /// Everything: leaders and the system's own jobs.
     Organisation,
@@ -144,7 +148,7 @@ impl Access {
 }
 
 /// A read filter that always includes the reader's access condition.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScopedFilter {
     access: Access,
     filter: Filter,
@@ -171,13 +175,13 @@ impl ScopedFilter {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum QueryVector {
     Dense(Vec<f32>),
     Sparse(SparseVector),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchRequest {
     pub vector: QueryVector,
     pub filter: ScopedFilter,
@@ -185,7 +189,7 @@ pub struct SearchRequest {
 }
 
 /// A search result; `payload` includes `key`, `owner` and `text`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     pub id: String,
     pub score: f32,
@@ -198,7 +202,7 @@ impl Hit {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub id: String,
     pub payload: Map<String, Value>,
@@ -210,14 +214,14 @@ impl Record {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FieldKind {
     Keyword,
     Integer,
 }
 
 /// What a collection must look like; the store creates or migrates it to match.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CollectionSpec {
     /// The logical name; backends add their prefix.
     pub name: String,
@@ -237,7 +241,7 @@ impl CollectionSpec {
 }
 
 /// The vector layout of an existing collection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
     pub dense_size: Option<usize>,
 }
