@@ -79,7 +79,7 @@ async fn assert_exactly_once(data_dir: &Path) {
         assert_eq!(draft.state, DraftState::Delivered, "{}", draft.id);
         let deliveries = store.deliveries(&draft.id).await.unwrap();
         assert_eq!(deliveries.len(), 1, "one delivery per channel for {}", draft.id);
-        assert_eq!(deliveries[0].state, "delivered");
+        assert_eq!(deliveries[0].state, candor::domain::DeliveryState::Delivered);
         let trail = store.audit_for_subject(&draft.id).await.unwrap();
         let count = |action: &str| trail.iter().filter(|e| e.action == action).count();
         assert_eq!((count("draft.created"), count("delivery.sent")), (1, 1), "{}", draft.id);

@@ -180,6 +180,47 @@ impl fmt::Display for DraftState {
     }
 }
 
+/// Where one draft's delivery by one channel stands: `pending` (the outbox entry an approval
+/// writes) → `queued` (a deliver job exists) → `delivered` | `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Queued,
+    Delivered,
+    /// Failed for good: the channel refused it, or the attempts ran out.
+    Failed,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 4] =
+        [DeliveryState::Pending, DeliveryState::Queued, DeliveryState::Delivered, DeliveryState::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Queued => "queued",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeliveryState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
+
+    /// Delivered or failed for good: nothing more will happen to it.
+    pub fn is_settled(self) -> bool {
+        matches!(self, DeliveryState::Delivered | DeliveryState::Failed)
+    }
+}
+
+impl fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -209,5 +250,8 @@ mod tests {
             assert_eq!(DraftState::parse(state.as_str()), Some(state));
         }
         assert!(DraftState::Edited.may_send() && !DraftState::Drafted.may_send());
+        for state in DeliveryState::ALL {
+            assert_eq!(DeliveryState::parse(state.as_str()), Some(state));
+        }
     }
 }

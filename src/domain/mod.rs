@@ -22,7 +22,7 @@ pub use deal::{
     default_stages, normalise_label, ContactRole, CreditSplit, Deal, DealContactRole, DealField, DealHistory,
     ForecastCategory, Product, RevenueType, Stage, StageCatalogue, StageStatus,
 };
-pub use draft::{draft_id, DraftKind, DraftState, DraftStatus};
+pub use draft::{draft_id, DeliveryState, DraftKind, DraftState, DraftStatus};
 pub use ids::{AccountId, ActivityId, ContactId, DealId, HistoryId, IdError, PersonId, SourceName};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{Hierarchy, Person, Role};

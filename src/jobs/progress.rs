@@ -3,11 +3,11 @@
 //! good). Drafts waiting for a reviewer do not hold a run open; their deliveries, once
 //! approved, reopen it until they are done.
 
-use crate::domain::DraftState;
+use crate::domain::{DeliveryState, DraftState};
 use crate::store::{RunRecord, Store, StoreError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunState {
     Queued,
@@ -66,12 +66,12 @@ pub async fn run_status(store: &Store, run: RunRecord) -> Result<RunStatus, Stor
     let (active, failed_jobs) = (count("queued") + count("running"), count("failed"));
     let draft_count = |wanted: DraftState| drafts.iter().filter(|(s, _)| *s == wanted).map(|(_, n)| n).sum();
     let delivery_count =
-        |states: &[&str]| deliveries.iter().filter(|(s, _)| states.contains(&s.as_str())).map(|(_, n)| n).sum();
-    let delivery_failures: i64 = delivery_count(&["failed"]);
+        |states: &[DeliveryState]| deliveries.iter().filter(|(s, _)| states.contains(s)).map(|(_, n)| n).sum();
+    let delivery_failures: i64 = delivery_count(&[DeliveryState::Failed]);
     // A queued delivery has (or is about to get) a job: the relay creates the job and marks the
     // delivery queued in one transaction, but the tallies above were read before it may have
     // committed, so the delivery's own state must keep the run open.
-    let pending_deliveries: i64 = delivery_count(&["pending", "queued"]);
+    let pending_deliveries: i64 = delivery_count(&[DeliveryState::Pending, DeliveryState::Queued]);
     let state = if started == 0 && jobs_total > 0 && active == jobs_total {
         RunState::Queued
     } else if active > 0 || pending_deliveries > 0 {
@@ -106,7 +106,7 @@ pub async fn run_status(store: &Store, run: RunRecord) -> Result<RunStatus, Stor
         awaiting_review: draft_count(DraftState::Drafted),
         rejected: draft_count(DraftState::Rejected),
         deliveries: deliveries.iter().map(|(_, n)| n).sum(),
-        delivered: delivery_count(&["delivered"]),
+        delivered: delivery_count(&[DeliveryState::Delivered]),
         delivery_failures,
         jobs_total,
         jobs_finished: jobs_total - active,

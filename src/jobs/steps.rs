@@ -6,8 +6,8 @@
 use super::faults::{reached, HoldPoint};
 use super::pipeline::{Pipeline, StepPayload};
 use super::JobError;
-use crate::domain::{draft_id, IsoWeek};
-use crate::store::{ClaimedJob, JobOutcome};
+use crate::domain::{draft_id, DeliveryState, IsoWeek};
+use crate::store::{ClaimedJob, DeliveryAttempt, JobOutcome};
 use crate::workflow::deliver::{DeliverError, OutgoingMessage};
 use crate::workflow::{self, NewDraft};
 use chrono::{DateTime, Utc};
@@ -73,7 +73,7 @@ impl Pipeline {
             .ok_or_else(|| JobError::Fatal(format!("a delivery job names no channel: {}", job.scope)))?;
         let draft = self.store.draft(draft_id).await?.ok_or_else(|| JobError::Fatal(format!("no draft {draft_id}")))?;
         let delivery = self.store.deliveries(draft_id).await?.into_iter().find(|d| d.channel == channel);
-        if delivery.as_ref().is_some_and(|d| d.state == "delivered") {
+        if delivery.as_ref().is_some_and(|d| d.state == DeliveryState::Delivered) {
             return self.finish_plain(job, owner, "already delivered").await;
         }
         if !draft.state.may_send() {
@@ -95,18 +95,14 @@ impl Pipeline {
             Ok(receipt) => receipt,
             Err(error) => {
                 let mut tx = self.store.begin().await?;
-                self.store
-                    .update_delivery_in(
-                        &mut tx,
-                        draft_id,
-                        channel,
-                        "queued",
-                        job.attempt,
-                        None,
-                        Some(&error.to_string()),
-                        now,
-                    )
-                    .await?;
+                let reason = error.to_string();
+                let attempt = DeliveryAttempt {
+                    state: DeliveryState::Queued,
+                    attempts: job.attempt,
+                    external_ref: None,
+                    error: Some(&reason),
+                };
+                self.store.update_delivery_in(&mut tx, draft_id, channel, &attempt, now).await?;
                 tx.commit().await?;
                 return Err(match error {
                     DeliverError::Transient(reason) => JobError::Transient(reason),
@@ -120,18 +116,13 @@ impl Pipeline {
         let held =
             self.store.finish_job_in(&mut tx, job, owner, JobOutcome::Succeeded { result: Some(&result) }, now).await?;
         if held {
-            self.store
-                .update_delivery_in(
-                    &mut tx,
-                    draft_id,
-                    channel,
-                    "delivered",
-                    job.attempt,
-                    Some(&receipt.reference),
-                    None,
-                    now,
-                )
-                .await?;
+            let attempt = DeliveryAttempt {
+                state: DeliveryState::Delivered,
+                attempts: job.attempt,
+                external_ref: Some(&receipt.reference),
+                error: None,
+            };
+            self.store.update_delivery_in(&mut tx, draft_id, channel, &attempt, now).await?;
             workflow::settle_delivery_in(&self.store, &mut tx, draft_id, now).await?;
             let detail = json!({
                 "channel": channel,
@@ -160,7 +151,13 @@ impl Pipeline {
         now: DateTime<Utc>,
     ) -> Result<(), JobError> {
         let Some((draft_id, channel)) = job.scope.rsplit_once(':') else { return Ok(()) };
-        self.store.update_delivery_in(tx, draft_id, channel, "failed", job.attempt, None, Some(reason), now).await?;
+        let attempt = DeliveryAttempt {
+            state: DeliveryState::Failed,
+            attempts: job.attempt,
+            external_ref: None,
+            error: Some(reason),
+        };
+        self.store.update_delivery_in(tx, draft_id, channel, &attempt, now).await?;
         workflow::settle_delivery_in(&self.store, tx, draft_id, now).await?;
         let detail = json!({ "channel": channel, "attempts": job.attempt, "error": reason });
         self.store

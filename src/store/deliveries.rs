@@ -2,8 +2,10 @@
 //! (one row per draft and channel) and the relay that turns pending deliveries into `deliver`
 //! jobs, and the little the review policy needs to know about people.
 
+use super::codec::corrupt;
 use super::jobs::instant;
 use super::{Store, StoreError};
+use crate::domain::DeliveryState;
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -17,13 +19,23 @@ pub struct ReviewEdit {
     pub diff: String,
 }
 
+/// What one delivery attempt did: the state it leaves, the attempts so far, the channel's
+/// reference when it sent, the error when it did not.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryAttempt<'a> {
+    pub state: DeliveryState,
+    pub attempts: i64,
+    pub external_ref: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryRecord {
     pub draft_id: String,
     pub channel: String,
     pub run_id: String,
     pub week: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i64,
     pub target: String,
     pub external_ref: Option<String>,
@@ -34,13 +46,18 @@ pub struct DeliveryRecord {
 const DELIVERY_COLUMNS: &str =
     "draft_id, channel, run_id, week, state, attempts, target, external_ref, error, updated_at";
 
+fn delivery_state(id: &str, text: String) -> Result<DeliveryState, StoreError> {
+    DeliveryState::parse(&text).ok_or_else(|| corrupt("deliveries", id, "state", format!("unknown state {text:?}")))
+}
+
 fn delivery(row: &AnyRow) -> Result<DeliveryRecord, StoreError> {
+    let draft_id: String = row.try_get(0)?;
     Ok(DeliveryRecord {
-        draft_id: row.try_get(0)?,
+        state: delivery_state(&draft_id, row.try_get(4)?)?,
+        draft_id,
         channel: row.try_get(1)?,
         run_id: row.try_get(2)?,
         week: row.try_get(3)?,
-        state: row.try_get(4)?,
         attempts: row.try_get(5)?,
         target: row.try_get(6)?,
         external_ref: row.try_get(7)?,
@@ -114,7 +131,7 @@ impl Store {
             .bind(&record.channel)
             .bind(&record.run_id)
             .bind(&record.week)
-            .bind(&record.state)
+            .bind(record.state.as_str())
             .bind(record.attempts)
             .bind(&record.target)
             .bind(&record.external_ref)
@@ -125,27 +142,23 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records an attempt's outcome on the delivery row.
-    #[allow(clippy::too_many_arguments)]
+    /// Records an attempt's outcome on the delivery row of `draft_id` by `channel`.
     pub async fn update_delivery_in(
         &self,
         tx: &mut Transaction<'_, Any>,
         draft_id: &str,
         channel: &str,
-        state: &str,
-        attempts: i64,
-        external_ref: Option<&str>,
-        error: Option<&str>,
+        attempt: &DeliveryAttempt<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE deliveries SET state = $1, attempts = $2, external_ref = COALESCE($3, external_ref), error = $4, \
              updated_at = $5 WHERE draft_id = $6 AND channel = $7",
         )
-        .bind(state)
-        .bind(attempts)
-        .bind(external_ref)
-        .bind(error)
+        .bind(attempt.state.as_str())
+        .bind(attempt.attempts)
+        .bind(attempt.external_ref)
+        .bind(attempt.error)
         .bind(instant(&now))
         .bind(draft_id)
         .bind(channel)
@@ -180,13 +193,13 @@ impl Store {
     }
 
     /// Delivery counts of one run by state.
-    pub async fn delivery_state_counts(&self, run_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn delivery_state_counts(&self, run_id: &str) -> Result<Vec<(DeliveryState, i64)>, StoreError> {
         let rows =
             sqlx::query("SELECT state, COUNT(*) FROM deliveries WHERE run_id = $1 GROUP BY state ORDER BY state")
                 .bind(run_id)
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        rows.iter().map(|r| Ok((delivery_state(run_id, r.try_get(0)?)?, r.try_get(1)?))).collect()
     }
 
     /// Delivery counts by channel and state across all runs, for metrics.

@@ -23,7 +23,7 @@ pub use access::{FeedbackRecord, SessionRecord, TokenRecord, UserRecord};
 pub use audit::{chain_hash, AuditEntry, GENESIS_HASH};
 pub use bulk::Value;
 pub use comp::{StoredImprovementPlan, StoredStatement};
-pub use deliveries::{DeliveryRecord, PersonRef, ReviewEdit};
+pub use deliveries::{DeliveryAttempt, DeliveryRecord, PersonRef, ReviewEdit};
 pub use drafts::{Decision, DraftOutcomeTotals, DraftQuery, DraftRecord, Provenance};
 pub use insight::{ActivityLine, ActivityText, HistoryLine, SnapshotDeal, SnapshotSummary, StageSum};
 pub use jobs::{instant, ClaimedJob, JobOutcome, JobRecord, JobTally, NewJob, RunRecord};

@@ -6,7 +6,7 @@ use super::policy::authorise;
 use super::{DraftState, ReviewError};
 use crate::coaching::DraftOutcome;
 use crate::config::{Config, ReviewPolicy};
-use crate::domain::Person;
+use crate::domain::{DeliveryState, Person};
 use crate::store::{instant, Decision, DeliveryRecord, DraftRecord, Provenance, Store};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -182,7 +182,7 @@ async fn open_deliveries_in(
             channel: channel.clone(),
             run_id: draft.run_id.clone(),
             week: draft.week.clone(),
-            state: if error.is_some() { "failed" } else { "pending" }.to_owned(),
+            state: if error.is_some() { DeliveryState::Failed } else { DeliveryState::Pending },
             attempts: 0,
             target,
             external_ref: None,
@@ -211,9 +211,9 @@ pub async fn settle_delivery_in(
     if deliveries.is_empty() {
         return Ok(DraftState::Approved);
     }
-    let state = if deliveries.iter().all(|d| d.state == "delivered") {
+    let state = if deliveries.iter().all(|d| d.state == DeliveryState::Delivered) {
         DraftState::Delivered
-    } else if deliveries.iter().all(|d| d.state == "delivered" || d.state == "failed") {
+    } else if deliveries.iter().all(|d| d.state.is_settled()) {
         DraftState::Failed
     } else {
         return Ok(DraftState::Approved);

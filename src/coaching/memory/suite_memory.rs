@@ -110,7 +110,6 @@ async fn coaching_is_written_back_recalled_in_scope_and_followed_up<S: VectorSto
     assert_eq!(theirs[0].outcome, "won");
 }
 
-
 async fn similar_won_deals_stay_in_scope<S: VectorStore>(memory: &Memory<S>) {
     let org = small_org();
     let settings = Config::default().risk_settings();

@@ -9,7 +9,7 @@ use super::super::extract::{csrf_header, Body, Id, Params};
 use super::super::AppState;
 use super::insight::{flag_summaries, FlagSummary};
 use crate::coaching::Draft;
-use crate::domain::{DraftKind, DraftState};
+use crate::domain::{DeliveryState, DraftKind, DraftState};
 use crate::store::{DeliveryRecord, DraftQuery, DraftRecord, FeedbackRecord, ReviewEdit};
 use crate::workflow::{self, ReviewError};
 use axum::extract::State;
@@ -98,7 +98,7 @@ pub(crate) struct EditView {
 #[derive(Debug, Serialize, JsonSchema)]
 pub(crate) struct DeliveryView {
     pub channel: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i64,
     pub updated_at: String,
 }

@@ -369,7 +369,7 @@ fn history(detail: &DraftDetail, names: &BTreeMap<String, String>) -> String {
                 "<li><span class=\"when\">{}</span><span>{} · {} · {} attempt{}</span></li>",
                 escape(&html::datetime(&delivery.updated_at)),
                 escape(&html::label(&delivery.channel)),
-                escape(&html::label(&delivery.state)),
+                escape(&html::label(delivery.state.as_str())),
                 delivery.attempts,
                 if delivery.attempts == 1 { "" } else { "s" }
             );

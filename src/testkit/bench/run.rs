@@ -14,6 +14,7 @@ use crate::config::{Config, ProviderKind};
 use crate::domain::Hierarchy;
 use crate::domain::{DraftStatus, IsoWeek};
 use crate::engine::risk::{analyse, Index};
+use crate::jobs::RunState;
 use crate::store::DraftQuery;
 use crate::store::Store;
 use crate::testkit::sim::params_from_config as sim_params;
@@ -145,7 +146,7 @@ struct ChildFigures {
     recipients: i64,
     drafted: i64,
     delivered: i64,
-    state: String,
+    state: RunState,
     /// Model calls recorded on the run's drafts (the offline provider's included).
     model_calls: i64,
     fallbacks: usize,
@@ -302,7 +303,7 @@ pub(super) async fn run(context: &Context, reps: u32, latency: Duration, concurr
         offline.seconds,
         offline.drafted as f64 / offline.seconds.max(f64::EPSILON),
         rss(&offline),
-        offline.state
+        offline.state.as_str()
     );
     println!("  phases: {}", offline.phases);
 
@@ -325,7 +326,7 @@ pub(super) async fn run(context: &Context, reps: u32, latency: Duration, concurr
         ideal,
         if ratio <= 1.30 { "met" } else { "missed" },
         rss(&remote),
-        remote.state
+        remote.state.as_str()
     );
     println!("  phases: {}", remote.phases);
     Ok(())

@@ -5,7 +5,7 @@
 use crate::coaching::AgentSetup;
 use crate::config::Config;
 use crate::domain::IsoWeek;
-use crate::jobs::{start_run, wait_for_run, Pipeline, RunRequest, Worker};
+use crate::jobs::{start_run, wait_for_run, Pipeline, RunRequest, RunState, Worker};
 use crate::store::Store;
 use crate::workflow::deliver::Deliverer;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ pub(super) struct RunFigures {
     pub drafted: i64,
     pub delivered: i64,
     pub seconds: f64,
-    pub state: String,
+    pub state: RunState,
 }
 
 /// Runs `week` over what is in `store` drafting with `drafting`, delivering to the outbox under
@@ -44,6 +44,6 @@ pub(super) async fn time_weekly_run(
         drafted: status.drafted,
         delivered: status.delivered,
         seconds,
-        state: status.state.as_str().to_owned(),
+        state: status.state,
     })
 }
