@@ -113,8 +113,8 @@ async fn whatif(context: &Context, args: WhatIfArgs) -> anyhow::Result<ExitCode>
             println!(
                 "  {:<60} {:>20} → {:>20}",
                 line.label,
-                crate::engine::pay::money_text(line.before_minor, currency),
-                crate::engine::pay::money_text(line.after_minor, currency)
+                crate::domain::Money::new(line.before_minor, currency).to_string(),
+                crate::domain::Money::new(line.after_minor, currency).to_string()
             );
         }
     }

@@ -100,7 +100,7 @@ async fn report(context: &Context, args: ReportArgs) -> anyhow::Result<ExitCode>
             rep.name,
             rep.person_id,
             rep.won_deals,
-            crate::engine::pay::money_text(rep.won_minor, currency)
+            crate::domain::Money::new(rep.won_minor, currency).to_string()
         );
         for indicator in &rep.indicators {
             let mark = match indicator.severity {

@@ -3,7 +3,8 @@
 
 use super::risk::report_at;
 use super::Context;
-use crate::engine::risk::numbers::{money_text, pct_text};
+use crate::domain::{money_text, MoneyStyle};
+use crate::engine::risk::numbers::pct_text;
 use crate::engine::risk::{to_json, Concentration, ForecastRisk};
 use chrono::NaiveDate;
 use clap::Args;
@@ -50,8 +51,7 @@ fn concentration(out: &mut String, title: &str, rows: &[Concentration], money: &
 
 /// The human-readable form of a [`ForecastRisk`].
 pub(super) fn render(f: &ForecastRisk) -> String {
-    let exponent = crate::domain::Currency::parse(&f.currency).map(|c| c.exponent()).unwrap_or(2);
-    let money = |minor: i64| money_text(minor, &f.currency, exponent);
+    let money = |minor: i64| money_text(minor, &f.currency, MoneyStyle::Whole);
     let mut out = format!("Period {}\n", f.period);
     let rows = [
         ("booked so far", f.booked_minor),

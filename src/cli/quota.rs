@@ -3,9 +3,9 @@
 
 use super::comp::today_or;
 use super::Context;
-use crate::domain::Period;
+use crate::domain::{Money, Period};
 use crate::engine::pay::arith::bp_pct;
-use crate::engine::pay::{money_text, won_deals};
+use crate::engine::pay::won_deals;
 use crate::engine::performance::{suggest_quotas, QuotaMethod};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -49,7 +49,7 @@ pub(super) async fn run(context: &Context, command: QuotaCommand) -> anyhow::Res
         print!("{}", crate::engine::risk::to_json(&plan)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let money = |v: i64| money_text(v, currency);
+    let money = |v: i64| Money::new(v, currency).to_string();
     println!("Quota suggestions for {} (data as of {}), total {}", plan.period, plan.as_of, money(plan.total_minor));
     println!("\nMethod:");
     for line in &plan.method {

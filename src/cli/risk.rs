@@ -3,7 +3,8 @@
 
 use super::Context;
 use crate::app::insight;
-use crate::engine::risk::numbers::{money_text, pct_text};
+use crate::domain::{money_text, MoneyStyle};
+use crate::engine::risk::numbers::pct_text;
 use crate::engine::risk::{to_json, DealRisk, RiskReport, Scorecard, TeamRollup};
 use anyhow::{bail, Context as _};
 use chrono::{NaiveDate, Utc};
@@ -124,11 +125,6 @@ pub(super) fn team_view<'r>(report: &'r RiskReport, manager: &str) -> Option<Tea
     })
 }
 
-fn money(report: &RiskReport, minor: i64) -> String {
-    let exponent = crate::domain::Currency::parse(&report.currency).map(|c| c.exponent()).unwrap_or(2);
-    money_text(minor, &report.currency, exponent)
-}
-
 fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_owned()
@@ -176,7 +172,7 @@ fn deal_table(report: &RiskReport, deals: &[&DealRisk], limit: usize) -> String 
             clip(&deal.deal_id, 18),
             clip(&deal.name, 30),
             clip(&deal.stage, 12),
-            money(report, deal.amount_minor),
+            money_text(deal.amount_minor, &report.currency, MoneyStyle::Whole),
             deal.close_date.map(|d| d.to_string()).unwrap_or_else(|| "-".to_owned()),
             pct_text(deal.win_probability),
             pct_text(deal.slip_probability),
@@ -213,11 +209,11 @@ fn render_org(report: &RiskReport) -> String {
     out.push_str(&format!(
         "\nForecast {}: P10 {} · P50 {} · P90 {} against target {} and commit {}\n",
         f.period,
-        money(report, f.p10_minor),
-        money(report, f.p50_minor),
-        money(report, f.p90_minor),
-        money(report, f.target_minor),
-        money(report, f.commit_minor)
+        money_text(f.p10_minor, &report.currency, MoneyStyle::Whole),
+        money_text(f.p50_minor, &report.currency, MoneyStyle::Whole),
+        money_text(f.p90_minor, &report.currency, MoneyStyle::Whole),
+        money_text(f.target_minor, &report.currency, MoneyStyle::Whole),
+        money_text(f.commit_minor, &report.currency, MoneyStyle::Whole)
     ));
     out.push_str("\nTeams (reps most in need first)\n");
     for team in &report.teams {
@@ -233,8 +229,8 @@ fn scorecard_lines(report: &RiskReport, card: &Scorecard) -> String {
         "{} ({}) · quota {} · booked {}\n",
         card.name,
         card.person_id,
-        money(report, card.quota_minor),
-        money(report, card.booked_minor)
+        money_text(card.quota_minor, &report.currency, MoneyStyle::Whole),
+        money_text(card.booked_minor, &report.currency, MoneyStyle::Whole)
     );
     let rows = [
         ("attainment", pct_text(card.attainment.value), &card.attainment.how),
@@ -242,7 +238,11 @@ fn scorecard_lines(report: &RiskReport, card: &Scorecard) -> String {
         ("coverage", format!("{:.1}x", card.coverage.value), &card.coverage.how),
         ("win rate", pct_text(card.win_rate.value), &card.win_rate.how),
         ("cycle", format!("{:.0} days", card.cycle_days.value), &card.cycle_days.how),
-        ("deal size", money(report, card.average_deal_minor.value as i64), &card.average_deal_minor.how),
+        (
+            "deal size",
+            money_text(card.average_deal_minor.value as i64, &report.currency, MoneyStyle::Whole),
+            &card.average_deal_minor.how,
+        ),
         ("activity", pct_text(card.activity_trend.value), &card.activity_trend.how),
         ("high risk", pct_text(card.high_risk_share.value), &card.high_risk_share.how),
     ];
@@ -256,9 +256,9 @@ fn scorecard_lines(report: &RiskReport, card: &Scorecard) -> String {
             "accuracy",
             format!("{:.2}", accuracy.accuracy),
             accuracy.period,
-            money(report, accuracy.committed_minor),
-            money(report, accuracy.won_total_minor),
-            money(report, accuracy.won_from_commit_minor)
+            money_text(accuracy.committed_minor, &report.currency, MoneyStyle::Whole),
+            money_text(accuracy.won_total_minor, &report.currency, MoneyStyle::Whole),
+            money_text(accuracy.won_from_commit_minor, &report.currency, MoneyStyle::Whole)
         ));
     }
     if card.conduct.indicators.is_empty() {
@@ -291,8 +291,8 @@ fn render_team(report: &RiskReport, view: &TeamView<'_>) -> String {
     out.push_str(&format!(
         "Team of {} · quota {} · booked {}\n{}\n\n",
         team.manager_name,
-        money(report, team.quota_minor),
-        money(report, team.booked_minor),
+        money_text(team.quota_minor, &report.currency, MoneyStyle::Whole),
+        money_text(team.booked_minor, &report.currency, MoneyStyle::Whole),
         team.how_ranked
     ));
     for rep in &team.reps {
@@ -306,7 +306,7 @@ fn render_team(report: &RiskReport, view: &TeamView<'_>) -> String {
                 "   inspect {} {} ({}, win {}): {}\n",
                 deal.deal_id,
                 clip(&deal.name, 30),
-                money(report, deal.amount_minor),
+                money_text(deal.amount_minor, &report.currency, MoneyStyle::Whole),
                 pct_text(deal.win_probability),
                 flags.join(", ")
             ));

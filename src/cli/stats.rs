@@ -16,6 +16,8 @@ pub(super) async fn run(context: &Context, json: bool) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// A stored total in the exact style. A code that is not one is shown in minor units rather
+/// than with guessed decimals: `stats` is for checking an import, so it must not hide a bad code.
 fn money(minor: i64, currency: &str) -> String {
     match Currency::parse(currency) {
         Ok(currency) => Money::new(minor, currency).to_string(),

@@ -2,7 +2,7 @@
 //! memo's typed figures, never a fact of its own.
 
 use super::drafts::{Draft, ForecastMemo, InterventionBrief, RepNudge};
-use crate::engine::risk::numbers::money_text;
+use crate::domain::{money_text, MoneyStyle};
 
 pub fn render(draft: &Draft, recipient_name: &str, currency_exponent: u32) -> String {
     match draft {
@@ -66,7 +66,7 @@ fn intervention_brief(brief: &InterventionBrief, name: &str) -> String {
 
 fn forecast_memo(memo: &ForecastMemo, name: &str, exponent: u32) -> String {
     let scale = 10i64.pow(exponent);
-    let money = |units: i64| money_text(units.saturating_mul(scale), &memo.currency, exponent);
+    let money = |units: i64| money_text(units.saturating_mul(scale), &memo.currency, MoneyStyle::Whole);
     let mut out = format!(
         "# Forecast risk, {} — for {name}\n\n{}\n\n| | {} |\n|---|---|\n| P10 | {} |\n| P50 | {} |\n| P90 | {} |\n| Target | {} |\n| Commit | {} |\n\n{}\n",
         memo.period,

@@ -150,17 +150,17 @@ impl Snapshot {
 
     /// Decimal places of the reporting currency.
     pub fn exponent(&self) -> u32 {
-        crate::domain::Currency::parse(&self.currency).map(|c| c.exponent()).unwrap_or(2)
+        crate::domain::exponent_of(&self.currency)
     }
 
     /// An amount in minor units as the drafts state it: whole units with separators.
     pub fn money(&self, minor: i64) -> String {
-        crate::engine::risk::numbers::money_text(minor, &self.currency, self.exponent())
+        crate::domain::money_text(minor, &self.currency, crate::domain::MoneyStyle::Whole)
     }
 
-    /// Whole currency units, as the forecast memo's typed fields carry them.
+    /// Whole currency units, as the forecast memo's typed fields carry them: the number `money` prints.
     pub fn whole_units(&self, minor: i64) -> i64 {
-        crate::engine::risk::numbers::major(minor, self.exponent()).round() as i64
+        crate::domain::whole_units(minor, &self.currency)
     }
 
     /// Open deals ranked by how much they need action: highest severity, then amount at stake.

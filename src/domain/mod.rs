@@ -24,6 +24,7 @@ pub use deal::{
 };
 pub use draft::{draft_id, DeliveryState, DraftKind, DraftState, DraftStatus};
 pub use ids::{AccountId, ActivityId, ContactId, DealId, HistoryId, IdError, PersonId, SourceName};
+pub(crate) use money::{exponent_of, money_text, whole_units, MoneyStyle};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{Hierarchy, Person, Role};
 pub use period::{FiscalCalendar, Period, PeriodError};

@@ -1,7 +1,11 @@
-//! Money: integer minor units plus an ISO 4217 currency. No floats ever hold an amount.
+//! Money: integer minor units plus an ISO 4217 currency. No floats ever hold an amount. How an
+//! amount becomes text lives in `money/text.rs`, the only place in the crate that formats money.
+
+mod text;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+pub(crate) use text::{exponent_of, money_text, whole_units, MoneyStyle};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -139,19 +143,10 @@ impl Money {
     }
 }
 
+/// The exact style (`12,345.60 USD`): every decimal, so `parse_major` reads it back.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let exponent = self.currency.exponent();
-        let scale = 10i64.pow(exponent);
-        let sign = if self.minor < 0 { "-" } else { "" };
-        let abs = self.minor.unsigned_abs();
-        let whole = abs / scale as u64;
-        let fraction = abs % scale as u64;
-        if exponent == 0 {
-            write!(f, "{sign}{whole} {}", self.currency)
-        } else {
-            write!(f, "{sign}{whole}.{fraction:0width$} {}", self.currency, width = exponent as usize)
-        }
+        f.write_str(&self.text(MoneyStyle::Exact))
     }
 }
 

@@ -7,9 +7,9 @@ use super::facts::WonDeal;
 use super::inputs::{PeriodFacts, StatementInputs};
 use super::measure::Curve;
 use super::plan::{Measure, MeasureKind, OutcomeMetric, Plan, Target, LOGO_UNITS};
-use super::statement::{logos_text, money_text, DealCredit, Line, LineInput, MeasureResult, Section};
+use super::statement::{logos_text, DealCredit, Line, LineInput, MeasureResult, Section};
 use super::CompError;
-use crate::domain::RevenueType;
+use crate::domain::{Money, RevenueType};
 use chrono::{Duration, NaiveDate};
 use std::collections::BTreeMap;
 
@@ -101,7 +101,7 @@ fn measure_outcome(
     let units = |v: i64| match (logos, v == LOGO_UNITS) {
         (true, true) => "1 logo".to_owned(),
         (true, false) => format!("{} logos", logos_text(v)),
-        (false, _) => money_text(v, currency),
+        (false, _) => Money::new(v, currency).to_string(),
     };
     let key = |suffix: &str| format!("measure.{}.{suffix}", measure.key);
     let target = match measure.target {
@@ -182,7 +182,7 @@ fn measure_outcome(
         input("achieved", units(achieved)),
         input("target", units(target)),
         input("attainment", bp_pct(attainment_bp)),
-        input("target incentive", money_text(ti, currency)),
+        input("target incentive", Money::new(ti, currency).to_string()),
     ];
     let payout = curve.payout(achieved)?;
     if !threshold_met {
@@ -233,8 +233,8 @@ fn measure_outcome(
                     units(band.achieved_in_band),
                     units(target),
                     bp_times(band.rate_bp),
-                    money_text(ti, currency),
-                    money_text(band.amount, currency)
+                    Money::new(ti, currency).to_string(),
+                    Money::new(band.amount, currency).to_string()
                 ),
                 amount_minor: band.amount,
                 deal_ids: deal_ids.clone(),
@@ -246,12 +246,15 @@ fn measure_outcome(
                 key: key("cap"),
                 section: Section::Measure,
                 label: format!("{}: cap at {} of target incentive", measure.label, bp_pct(measure.cap_bp.unwrap_or(0))),
-                inputs: vec![input("tiers total", money_text(sum, currency)), input("cap", money_text(cap, currency))],
+                inputs: vec![
+                    input("tiers total", Money::new(sum, currency).to_string()),
+                    input("cap", Money::new(cap, currency).to_string()),
+                ],
                 how: format!(
                     "The tiers total {} but the measure pays at most {}, so {} is removed.",
-                    money_text(sum, currency),
-                    money_text(cap, currency),
-                    money_text(sum - cap, currency)
+                    Money::new(sum, currency).to_string(),
+                    Money::new(cap, currency).to_string(),
+                    Money::new(sum - cap, currency).to_string()
                 ),
                 amount_minor: cap - sum,
                 deal_ids: Vec::new(),
@@ -314,7 +317,7 @@ fn outcome_figure(
 pub(super) fn earnings(facts: &PeriodFacts, inputs: &StatementInputs) -> Result<Earnings, CompError> {
     let plan = &facts.plan;
     let currency = plan.currency;
-    let money = |v: i64| money_text(v, currency);
+    let money = |v: i64| Money::new(v, currency).to_string();
     let period_ti = scale(plan.target_incentive_minor, months_in(facts), 12)?;
     let mut notes = Vec::new();
     for deal in facts.deals.iter().filter(|d| d.amount.currency != currency) {

@@ -38,7 +38,7 @@ pub use pay_talk::{check_pay_talk, PayTalkFinding};
 pub use plan::{ComplianceEventKind, Plan};
 pub use plan_file::{parse_plan, PlanError};
 pub use settle::calculate;
-pub use statement::{money_text, Statement};
+pub use statement::Statement;
 pub use whatif::{slip_cost, what_if, LineChange, Scenario, SlipCost, WhatIf};
 
 use chrono::NaiveDate;

@@ -7,9 +7,9 @@ use super::calc::{earnings, Earnings};
 use super::facts::WonDeal;
 use super::inputs::{PeriodFacts, StatementInputs};
 use super::plan::{Hold, Plan, RevenueFilter};
-use super::statement::{money_text, DealHold, DealPay, HoldStatus, Line, LineInput, Section, Statement, Totals};
+use super::statement::{DealHold, DealPay, HoldStatus, Line, LineInput, Section, Statement, Totals};
 use super::CompError;
-use crate::domain::RevenueType;
+use crate::domain::{Money, RevenueType};
 use chrono::{Duration, NaiveDate};
 
 fn hold_rule<'p>(plan: &'p Plan, deal: &WonDeal) -> Option<&'p Hold> {
@@ -56,7 +56,7 @@ pub fn calculate(inputs: &StatementInputs) -> Result<Statement, CompError> {
     let current = &inputs.current;
     let plan = &current.plan;
     let currency = plan.currency;
-    let money = |v: i64| money_text(v, currency);
+    let money = |v: i64| Money::new(v, currency).to_string();
     let Earnings { period_target_incentive, measures, mut lines, measures_total, earned, deal_earned, mut notes } =
         earnings(current, inputs)?;
 

@@ -2,7 +2,7 @@
 //! deals behind it, so a person can check each number by hand; and its plain-text rendering.
 
 use super::arith::{bp_pct, ROUNDING_RULES};
-use crate::domain::Currency;
+use crate::domain::{Currency, Money};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -144,27 +144,6 @@ pub struct Statement {
     pub rounding: Vec<String>,
 }
 
-/// An amount with thousands separators and the currency's decimals: `12,345.60 USD`.
-pub fn money_text(minor: i64, currency: Currency) -> String {
-    let exponent = currency.exponent();
-    let scale = 10u64.pow(exponent);
-    let abs = minor.unsigned_abs();
-    let digits = (abs / scale).to_string();
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let sign = if minor < 0 { "-" } else { "" };
-    if exponent == 0 {
-        format!("{sign}{grouped} {currency}")
-    } else {
-        format!("{sign}{grouped}.{:0width$} {currency}", abs % scale, width = exponent as usize)
-    }
-}
-
 /// Logo units as a count: 10,000 → `1`, 5,000 → `0.5`.
 pub(crate) fn logos_text(units: i64) -> String {
     let whole = units / super::plan::LOGO_UNITS;
@@ -177,8 +156,9 @@ pub(crate) fn logos_text(units: i64) -> String {
 }
 
 impl Statement {
+    /// An amount in this statement's currency, exact to the minor unit: `12,345.60 USD`.
     pub fn money(&self, minor: i64) -> String {
-        money_text(minor, self.currency)
+        Money::new(minor, self.currency).to_string()
     }
 
     fn units(&self, measure: &MeasureResult, value: i64) -> String {

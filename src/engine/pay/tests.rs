@@ -188,8 +188,8 @@ fn currency_rounding_is_half_away_from_zero_in_the_minor_unit() {
     assert_eq!(s.target_incentive_period_minor, 250_000);
     assert_eq!(s.totals.earned_minor, 83_333);
     assert!(s.notes.iter().any(|n| n.contains("d2") && n.contains("USD")), "a USD deal is not credited on a JPY plan");
-    assert_eq!(money_text(83_333, Currency::parse("JPY").unwrap()), "83,333 JPY");
-    assert_eq!(money_text(1_234_567, Currency::parse("KWD").unwrap()), "1,234.567 KWD");
+    assert_eq!(Money::new(83_333, Currency::parse("JPY").unwrap()).to_string(), "83,333 JPY");
+    assert_eq!(Money::new(1_234_567, Currency::parse("KWD").unwrap()).to_string(), "1,234.567 KWD");
     // A precision the currency lacks is refused in the plan.
     assert!(parse_plan(&jpy.replace("\"10000000\"", "\"10000000.5\"")).is_err());
 }

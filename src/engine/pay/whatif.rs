@@ -6,7 +6,7 @@
 use super::facts::{won_deals, WonDeal};
 use super::inputs::{gather_from, period_like, GatherRequest};
 use super::settle::calculate;
-use super::statement::{money_text, Line, Statement};
+use super::statement::{Line, Statement};
 use super::CompError;
 use crate::domain::{Dataset, Money};
 use chrono::NaiveDate;
@@ -129,7 +129,7 @@ pub fn what_if(data: &Dataset, request: &GatherRequest<'_>, scenario: &Scenario)
         });
     }
     let currency = after.currency;
-    let money = |v: i64| money_text(v, currency);
+    let money = |v: i64| Money::new(v, currency).to_string();
     let signed = |v: i64| if v >= 0 { format!("+{}", money(v)) } else { money(v) };
     let earned_change = after.totals.earned_minor - before.totals.earned_minor;
     let payable_change = after.totals.payable_minor - before.totals.payable_minor;
@@ -138,7 +138,7 @@ pub fn what_if(data: &Dataset, request: &GatherRequest<'_>, scenario: &Scenario)
         format!(
             "If {} closes at {} on {}, your {} variable pay does not change ({}).",
             scenario.deal_id,
-            money_text(scenario.amount.minor, scenario.amount.currency),
+            Money::new(scenario.amount.minor, scenario.amount.currency).to_string(),
             scenario.close_on,
             after.period,
             money(after.totals.earned_minor)
@@ -147,7 +147,7 @@ pub fn what_if(data: &Dataset, request: &GatherRequest<'_>, scenario: &Scenario)
         format!(
             "If {} closes at {} on {}, your {} variable pay changes by {} ({} → {}), payable now by {}, because: {}.",
             scenario.deal_id,
-            money_text(scenario.amount.minor, scenario.amount.currency),
+            Money::new(scenario.amount.minor, scenario.amount.currency).to_string(),
             scenario.close_on,
             after.period,
             signed(earned_change),
@@ -204,7 +204,7 @@ pub fn slip_cost(
     } else {
         (on_time.earned_change_minor, late.earned_change_minor)
     };
-    let money = |v: i64| money_text(v, amount.currency);
+    let money = |v: i64| Money::new(v, amount.currency).to_string();
     let summary = if same_period {
         format!(
             "If {deal_id} slips from {due_on} to {slips_to} it still lands in {}; the period's pay changes by {}.",

@@ -4,10 +4,10 @@
 //! cancellations after the sale, and complaints or breaches.
 
 use super::surveillance::{Indicator, Severity, SurveillanceSettings};
-use crate::domain::{Currency, FiscalCalendar, Period};
+use crate::domain::{Currency, FiscalCalendar, Money, Period};
 use crate::engine::pay::arith::{bp_pct, bp_times, ratio_bp_floor};
 use crate::engine::pay::plan::ComplianceEventKind;
-use crate::engine::pay::{money_text, ComplianceEvent, WonDeal};
+use crate::engine::pay::{ComplianceEvent, WonDeal};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,7 +52,7 @@ fn times(part: i64, whole: i64) -> String {
 
 /// `all` reaches back a second window before `window.from`, so a rep's usual is known.
 pub(crate) fn sales_spike(all: &[Sale<'_>], window: &Window, settings: &SurveillanceSettings) -> Option<Indicator> {
-    let money = |v: i64| money_text(v, window.currency);
+    let money = |v: i64| Money::new(v, window.currency).to_string();
     let mut parts = Vec::new();
     let mut deal_ids: Vec<String> = Vec::new();
     let mut by_quarter: BTreeMap<Period, (i64, Vec<&str>)> = BTreeMap::new();

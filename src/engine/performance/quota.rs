@@ -5,9 +5,9 @@
 
 use super::history::{first_seen, months_between, quarters_before, results_by_period};
 use super::stats::{spread, Spread};
-use crate::domain::{Currency, Dataset, FiscalCalendar, Period, Role, StageStatus};
+use crate::domain::{Currency, Dataset, FiscalCalendar, Money, Period, Role, StageStatus};
 use crate::engine::pay::arith::{apportion, bp_pct};
-use crate::engine::pay::{money_text, WonDeal};
+use crate::engine::pay::WonDeal;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -103,7 +103,7 @@ pub(crate) fn suggest_quotas(
     as_of: NaiveDate,
     method: QuotaMethod,
 ) -> QuotaPlan {
-    let money = |v: i64| money_text(v, currency);
+    let money = |v: i64| Money::new(v, currency).to_string();
     let (start, end) = (calendar.start(period), calendar.end_exclusive(period));
     // Only quarters that have ended by `as_of` are history.
     let history: Vec<Period> = quarters_before(period, method.history_periods)

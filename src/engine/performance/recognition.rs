@@ -4,9 +4,9 @@
 //! celebrated, and every line names the deals and figures behind it.
 
 use super::history::{credit_of, results_by_period, results_of, PeriodResult};
-use crate::domain::{Currency, Dataset, FiscalCalendar, Hierarchy, Period, PersonId, Role};
+use crate::domain::{Currency, Dataset, FiscalCalendar, Hierarchy, Money, Period, PersonId, Role};
 use crate::engine::pay::arith::bp_pct;
-use crate::engine::pay::{money_text, WonDeal};
+use crate::engine::pay::WonDeal;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -110,7 +110,7 @@ pub(crate) fn leaderboards(
                     previous = Some(value);
                 }
                 let shown = match outcome {
-                    Outcome::Bookings => money_text(value, currency),
+                    Outcome::Bookings => Money::new(value, currency).to_string(),
                     Outcome::Attainment => bp_pct(value),
                     Outcome::NewClients | Outcome::DealsWon => value.to_string(),
                 };
@@ -263,7 +263,7 @@ pub(crate) fn wins_this_week(
                 deal.name,
                 deal.deal_id,
                 deal.won_on,
-                money_text(credit, currency),
+                Money::new(credit, currency).to_string(),
                 if share < 10_000 { format!(" ({} credit share)", bp_pct(i64::from(share))) } else { String::new() },
                 if notes.is_empty() { String::new() } else { format!(" — {}", notes.join("; ")) }
             );
@@ -284,7 +284,11 @@ pub(crate) fn wins_this_week(
     let mut lines = vec![if wins.is_empty() {
         format!("No deals won by the team from {from} to {as_of}.")
     } else {
-        format!("{} win(s) from {from} to {as_of}, {} at credit share.", wins.len(), money_text(total, currency))
+        format!(
+            "{} win(s) from {from} to {as_of}, {} at credit share.",
+            wins.len(),
+            Money::new(total, currency).to_string()
+        )
     }];
     lines.extend(wins.iter().map(|w| w.text.clone()));
     WinsThisWeek { manager_id: manager.to_owned(), from, to: as_of, wins, total_minor: total, lines }
@@ -321,10 +325,10 @@ fn achievement_lines(feats: &Achievements, currency: Currency, current: Period) 
         lines.push(format!("{} quarter(s) in a row at or above quota", feats.quota_streak));
     }
     if let Some((period, booked)) = &feats.best_quarter {
-        lines.push(format!("best quarter {period}: {}", money_text(*booked, currency)));
+        lines.push(format!("best quarter {period}: {}", Money::new(*booked, currency).to_string()));
     }
     if let Some((deal, credit)) = &feats.largest_deal {
-        lines.push(format!("largest deal {deal}: {} at credit share", money_text(*credit, currency)));
+        lines.push(format!("largest deal {deal}: {} at credit share", Money::new(*credit, currency).to_string()));
     }
     if feats.current_quarter_is_best {
         lines.push(format!("{current} so far is their best quarter"));

@@ -11,9 +11,9 @@ use super::card::{team_median, MetricKey};
 use super::history::PeriodResult;
 use super::pip::{Cause, CheckIn, ImprovementPlan, Verdict};
 use super::recognition::Achievements;
-use crate::domain::Currency;
+use crate::domain::{Currency, Money};
 use crate::engine::pay::arith::bp_pct;
-use crate::engine::pay::{check_pay_talk, money_text};
+use crate::engine::pay::check_pay_talk;
 use crate::engine::risk::Scorecard;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -112,7 +112,7 @@ fn capitalise(text: &str) -> String {
 /// The quarterly performance review draft.
 pub(crate) fn draft_quarterly_review(input: &ReviewInput<'_>) -> ReviewDraft {
     let card = input.card;
-    let money = |v: i64| money_text(v, input.currency);
+    let money = |v: i64| Money::new(v, input.currency).to_string();
     let mut results = vec![Claim {
         text: format!(
             "In {} {} booked {} against a quota of {} ({}).",

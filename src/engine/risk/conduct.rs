@@ -3,11 +3,11 @@
 //! skewed against the organisation's, won deals cancelled afterwards).
 
 use super::index::FieldValue;
-use super::numbers::{money_text, pct_text, r4, share};
+use super::numbers::{pct_text, r4, share};
 use super::rules::RiskConfig;
 use super::scorecard::{Metric, ScorecardInputs};
 use super::state::deal_at;
-use crate::domain::{DealField, ForecastCategory, StageStatus};
+use crate::domain::{money_text, DealField, ForecastCategory, MoneyStyle, StageStatus};
 use chrono::Duration;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -164,7 +164,7 @@ pub(super) fn conduct_indicators(inputs: &ScorecardInputs<'_, '_>) -> BTreeMap<S
     }
     let org_bunched = share(org.bunched_amount as f64, org.won_amount as f64);
     let org_products: f64 = org.by_product.values().sum();
-    let money = |minor: i64| money_text(minor, inputs.currency, inputs.exponent);
+    let money = |minor: i64| money_text(minor, inputs.currency, MoneyStyle::Whole);
     let mut out = BTreeMap::new();
     for (owner, tally) in tallies {
         let mut conduct = Conduct::empty(inputs.rules);

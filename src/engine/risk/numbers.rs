@@ -68,26 +68,6 @@ pub(crate) fn share(part: f64, whole: f64) -> f64 {
     }
 }
 
-/// Minor units to major units for display.
-pub(crate) fn major(minor: i64, exponent: u32) -> f64 {
-    minor as f64 / 10f64.powi(exponent as i32)
-}
-
-/// A money amount in major units with thousands separators, e.g. `1,250,000 USD`.
-pub(crate) fn money_text(minor: i64, currency: &str, exponent: u32) -> String {
-    let whole = (major(minor, exponent)).round() as i64;
-    let digits = whole.unsigned_abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let sign = if whole < 0 { "-" } else { "" };
-    format!("{sign}{grouped} {currency}")
-}
-
 /// A percentage with no decimals, e.g. `0.153` → `15%`.
 pub(crate) fn pct_text(value: f64) -> String {
     format!("{:.0}%", round_to(value * 100.0, 0))
@@ -111,8 +91,6 @@ mod tests {
     fn rounding_is_stable() {
         assert_eq!(round_to(-0.00001, 2).to_string(), "0");
         assert_eq!(r4(f64::NAN), 0.0);
-        assert_eq!(money_text(123_456_789, "USD", 2), "1,234,568 USD");
-        assert_eq!(money_text(50_000, "JPY", 0), "50,000 JPY");
         assert_eq!(pct_text(0.153), "15%");
     }
 }

@@ -5,7 +5,7 @@
 use super::assess::{states_at, Engine};
 use super::forecast::{forecast, ForecastInputs, ForecastRisk, NewBusiness};
 use super::index::Index;
-use super::numbers::{money_text, r1, share};
+use super::numbers::{r1, share};
 use super::parallel;
 use super::rollup::{rollups, TeamRollup};
 use super::rules::RiskConfig;
@@ -14,7 +14,7 @@ use super::signals::{over_optimism, CallCheck, Finding, Severity, SignalId};
 use super::state::DealState;
 use super::training::training_set;
 use super::win::{ModelSummary, WinExplanation, WinModels};
-use crate::domain::{Currency, FiscalCalendar, ForecastCategory, Period, Role, StageStatus};
+use crate::domain::{money_text, Currency, FiscalCalendar, ForecastCategory, MoneyStyle, Period, Role, StageStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -200,7 +200,6 @@ fn new_business(
 pub fn analyse(index: &Index<'_>, settings: &Settings, as_of: DateTime<Utc>) -> RiskReport {
     let rules = &settings.rules;
     let currency = settings.currency.as_str().to_owned();
-    let exponent = settings.currency.exponent();
     let states = states_at(index, as_of);
     let engine = Engine::new(index, rules, settings.calendar, &states, as_of);
     let training = training_set(&engine, &states, as_of);
@@ -268,14 +267,20 @@ pub fn analyse(index: &Index<'_>, settings: &Settings, as_of: DateTime<Utc>) -> 
     let rep_quota: i64 =
         period_quotas.iter().filter(|q| reps.contains(&q.person_id.as_str())).map(|q| q.amount.minor).sum();
     let (target, target_basis) = if rep_quota > 0 {
-        (rep_quota, format!("the sum of the reps' quotas for {period}, {}", money_text(rep_quota, &currency, exponent)))
+        (
+            rep_quota,
+            format!(
+                "the sum of the reps' quotas for {period}, {}",
+                money_text(rep_quota, &currency, MoneyStyle::Whole)
+            ),
+        )
     } else {
         let all: i64 = period_quotas.iter().map(|q| q.amount.minor).sum();
         (
             all,
             format!(
                 "the sum of every quota for {period} (no rep quotas recorded), {}",
-                money_text(all, &currency, exponent)
+                money_text(all, &currency, MoneyStyle::Whole)
             ),
         )
     };
@@ -306,7 +311,6 @@ pub fn analyse(index: &Index<'_>, settings: &Settings, as_of: DateTime<Utc>) -> 
         as_of,
         period: (period, start, end),
         currency: &currency,
-        exponent,
         states: &states,
         risks: &risks,
     });

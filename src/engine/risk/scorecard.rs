@@ -4,12 +4,12 @@
 
 use super::conduct::{conduct_indicators, forecast_accuracy, Conduct, PeriodAccuracy};
 use super::index::Index;
-use super::numbers::{days_between, money_text, pct_text, r1, r4, share};
+use super::numbers::{days_between, pct_text, r1, r4, share};
 use super::report::DealRisk;
 use super::rules::RiskConfig;
 use super::signals::{Severity, SignalId};
 use super::state::DealState;
-use crate::domain::{FiscalCalendar, Period, Role, StageStatus};
+use crate::domain::{money_text, FiscalCalendar, MoneyStyle, Period, Role, StageStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,7 +66,6 @@ pub(super) struct ScorecardInputs<'c, 'a> {
     pub as_of: DateTime<Utc>,
     pub period: (Period, NaiveDate, NaiveDate),
     pub currency: &'c str,
-    pub exponent: u32,
     /// Every deal at `as_of`, by position.
     pub states: &'c [Option<DealState<'a>>],
     /// Open deals' risk, by position.
@@ -172,7 +171,7 @@ pub(super) fn scorecards(inputs: &ScorecardInputs<'_, '_>) -> Vec<Scorecard> {
     let conduct = conduct_indicators(inputs);
     let people: BTreeMap<&str, &crate::domain::Person> = data.people.iter().map(|p| (p.id.as_str(), p)).collect();
     let elapsed = share((today - start).num_days().max(0) as f64, (end - start).num_days().max(1) as f64).min(1.0);
-    let money = |minor: f64| money_text(minor.round() as i64, inputs.currency, inputs.exponent);
+    let money = |minor: f64| money_text(minor.round() as i64, inputs.currency, MoneyStyle::Whole);
     let coverage_target = inputs.rules.scorecard.target_coverage;
 
     let mut cards = Vec::new();

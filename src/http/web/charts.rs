@@ -4,7 +4,8 @@
 //! meters. Pure functions of their inputs; every text they draw is escaped; colours come from
 //! classes in the style sheet, never from inline styles (the CSP forbids them).
 
-use super::html::{escape, money};
+use super::html::escape;
+use crate::domain::{money_text, MoneyStyle};
 use std::fmt::Write as _;
 
 /// What the fan chart shows, in minor units of `currency`.
@@ -61,7 +62,7 @@ pub(super) fn fan_chart(fan: &Fan) -> String {
     let xm = x0 + (x1 - x0) * 0.55;
     let yb = scale.y(fan.booked);
     let (y10, y50, y90) = (scale.y(fan.p10), scale.y(fan.p50), scale.y(fan.p90));
-    let money = |minor: i64| escape(&money(minor, &fan.currency));
+    let money = |minor: i64| escape(&money_text(minor, &fan.currency, MoneyStyle::Compact));
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -140,7 +141,7 @@ fn reference_lines(fan: &Fan, scale: &Scale, x0: f64, x1: f64) -> String {
             "<line class=\"{class}\" x1=\"{x0:.1}\" y1=\"{y:.1}\" x2=\"{x1:.1}\" y2=\"{y:.1}\"/>\
              <text class=\"ref-label {class}-label\" x=\"{:.1}\" y=\"{label_y:.1}\">{name} {}</text>",
             x0 + 6.0,
-            escape(&money(minor, &fan.currency))
+            escape(&money_text(minor, &fan.currency, MoneyStyle::Compact))
         );
     }
     out

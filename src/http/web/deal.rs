@@ -6,6 +6,7 @@
 use super::drafts::anchor;
 use super::html::{self, escape, href, Section};
 use super::{charts, page, PageResult, PathId, Viewer};
+use crate::domain::{money_text, MoneyStyle};
 use crate::http::api::insight::deal_detail;
 use crate::http::AppState;
 use crate::store::{ActivityLine, HistoryLine};
@@ -127,7 +128,7 @@ fn stats(deal: &DealView) -> String {
          <div class=\"stat\"><div class=\"k\">Win by close date</div><div class=\"v\" id=\"win-probability\">{}</div>{}</div>\
          <div class=\"stat\"><div class=\"k\">Won this period</div><div class=\"v\">{}</div>{}</div>\
          <div class=\"stat\"><div class=\"k\">Slips past close</div><div class=\"v\">{}</div>{}</div></div>",
-        escape(&html::money(deal.amount_minor, &deal.currency)),
+        escape(&money_text(deal.amount_minor, &deal.currency, MoneyStyle::Compact)),
         html::percent(deal.win_probability),
         charts::meter(deal.win_probability, None, "win"),
         html::percent(deal.in_period_probability),
@@ -262,7 +263,7 @@ fn history_value(field: &str, value: Option<&str>, currency: &str) -> String {
     match value {
         None => "–".to_owned(),
         Some(text) if field.contains("amount") => match text.trim().parse::<i64>() {
-            Ok(minor) => html::money(minor, currency),
+            Ok(minor) => money_text(minor, currency, MoneyStyle::Compact),
             Err(_) => text.chars().take(120).collect(),
         },
         Some(text) if field.contains("date") => html::date(text),

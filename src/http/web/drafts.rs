@@ -6,7 +6,7 @@
 
 use super::html::{self, escape, href, Section};
 use super::{markdown, page, see_other, PageError, PageForm, PageResult, PathId, Viewer};
-use crate::domain::{DraftKind, DraftState};
+use crate::domain::{money_text, DraftKind, DraftState, MoneyStyle};
 use crate::http::api::drafts::{self as api, Decision, DraftDetail, DraftFilter, Rating};
 use crate::http::api::insight::deal_summary;
 use crate::http::auth::{AccessRole, Principal};
@@ -271,7 +271,7 @@ async fn evidence(state: &AppState, run_id: &str, detail: &DraftDetail) -> Resul
                 let facts = format!(
                     "{} · {} · {} to win",
                     html::label(&head.stage),
-                    html::money(head.amount_minor, &head.currency),
+                    money_text(head.amount_minor, &head.currency, MoneyStyle::Compact),
                     html::percent(head.win_probability)
                 );
                 (if head.name.is_empty() { cited.deal_id.clone() } else { head.name }, facts)

@@ -5,6 +5,7 @@
 
 use super::html::{self, escape, Section};
 use super::{charts, page, PageResult, Viewer};
+use crate::domain::{money_text, MoneyStyle};
 use crate::http::api::insight::{forecast_view, StageTotal};
 use crate::http::AppState;
 use axum::extract::State;
@@ -68,7 +69,7 @@ pub(super) async fn page_for(State(state): State<AppState>, Viewer(viewer): View
     let risk: ForecastRisk = serde_json::from_value(view.forecast).unwrap_or_default();
     let model: Model = serde_json::from_value(view.model).unwrap_or_default();
     let currency = if risk.currency.is_empty() { view.snapshot.currency.clone() } else { risk.currency.clone() };
-    let money = |minor: i64| html::money(minor, &currency);
+    let money = |minor: i64| money_text(minor, &currency, MoneyStyle::Compact);
     let team_only = view.scope != "organisation";
     let period = if risk.period.is_empty() { view.snapshot.period.clone() } else { risk.period.clone() };
     let mut body = format!(
@@ -170,13 +171,13 @@ fn downside(accounts: &[Concentration], currency: &str) -> String {
                 label: a.key.clone(),
                 value: a.at_risk_minor as f64,
                 inner: None,
-                value_text: html::money(a.at_risk_minor, currency),
+                value_text: money_text(a.at_risk_minor, currency, MoneyStyle::Compact),
                 note: Some(format!(
                     "{} of the risk · {} deal{} worth {}",
                     html::percent(a.share_of_risk),
                     a.deals,
                     if a.deals == 1 { "" } else { "s" },
-                    html::money(a.amount_minor, currency)
+                    money_text(a.amount_minor, currency, MoneyStyle::Compact)
                 )),
                 link: None,
             })
@@ -197,12 +198,12 @@ fn pipeline(stages: &[StageTotal], currency: &str) -> String {
             label: html::label(&s.stage),
             value: s.amount_minor as f64,
             inner: Some(s.weighted_minor as f64),
-            value_text: html::money(s.amount_minor, currency),
+            value_text: money_text(s.amount_minor, currency, MoneyStyle::Compact),
             note: Some(format!(
                 "{} deal{} · weighted {}",
                 s.deals,
                 if s.deals == 1 { "" } else { "s" },
-                html::money(s.weighted_minor, currency)
+                money_text(s.weighted_minor, currency, MoneyStyle::Compact)
             )),
             link: None,
         })
@@ -225,8 +226,10 @@ fn exposures(exposures: &[Exposure], currency: &str) -> String {
         // Deal names usually start with the account; say it only when they do not.
         let account = exposure.account.as_deref().filter(|a| !exposure.name.starts_with(*a));
         let facts = match account {
-            Some(account) => format!("{account} · worth {}", html::money(exposure.amount_minor, currency)),
-            None => format!("Worth {}", html::money(exposure.amount_minor, currency)),
+            Some(account) => {
+                format!("{account} · worth {}", money_text(exposure.amount_minor, currency, MoneyStyle::Compact))
+            }
+            None => format!("Worth {}", money_text(exposure.amount_minor, currency, MoneyStyle::Compact)),
         };
         out.push_str(&html::deal_row(&html::DealRow {
             pill: if flags.is_empty() { String::new() } else { html::severity_pill("high") },
@@ -234,7 +237,7 @@ fn exposures(exposures: &[Exposure], currency: &str) -> String {
             name: &exposure.name,
             facts: format!("{facts} · {} won this period", html::percent(exposure.win_in_period)),
             why: flags,
-            figure: html::money(exposure.at_risk_minor, currency),
+            figure: money_text(exposure.at_risk_minor, currency, MoneyStyle::Compact),
             figure_note: "at risk".to_owned(),
         }));
     }

@@ -1,9 +1,9 @@
 //! The page shell and the small pieces every page is built from: the one HTML-escape helper
 //! (all text from sources, drafts and people goes through it), the layout with a navigation
-//! that offers only what the caller's role may open, URL path segments, and how money,
-//! percentages, dates and labels are written.
+//! that offers only what the caller's role may open, URL path segments, and how percentages,
+//! dates and labels are written. Money is written by the domain's compact style.
 
-use crate::domain::{Currency, DraftKind, DraftState};
+use crate::domain::{DraftKind, DraftState};
 use crate::http::auth::{AccessRole, Principal};
 use std::fmt::Write as _;
 
@@ -125,64 +125,6 @@ pub(super) fn layout(title: &str, viewer: Option<&Principal>, active: Section, b
 pub(super) fn csrf_field(viewer: &Principal) -> String {
     let token = viewer.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or("");
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(token))
-}
-
-fn symbol(code: &str) -> Option<&'static str> {
-    match code {
-        "GBP" => Some("£"),
-        "USD" => Some("$"),
-        "EUR" => Some("€"),
-        "JPY" => Some("¥"),
-        _ => None,
-    }
-}
-
-fn thousands(whole: u128) -> String {
-    let digits = whole.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Money for reading, not for accounting: `£1.2m`, `£45,300`, `−£800`, `CHF 2.5m`.
-pub(super) fn money(minor: i64, currency: &str) -> String {
-    let exponent = Currency::parse(currency).map(|c| c.exponent()).unwrap_or(2);
-    let scale = 10u128.pow(exponent);
-    let magnitude = u128::from(minor.unsigned_abs());
-    let prefix = match symbol(currency) {
-        Some(sign) => sign.to_owned(),
-        None => format!("{} ", escape_code(currency)),
-    };
-    let sign = if minor < 0 { "−" } else { "" };
-    let whole = (magnitude + scale / 2) / scale;
-    let text = if whole >= 1_000_000_000 {
-        compact(magnitude, scale * 1_000_000_000, "bn")
-    } else if whole >= 1_000_000 {
-        compact(magnitude, scale * 1_000_000, "m")
-    } else {
-        thousands(whole)
-    };
-    format!("{sign}{prefix}{text}")
-}
-
-/// `magnitude / unit` with one decimal below 100 and none above, `.0` dropped.
-fn compact(magnitude: u128, unit: u128, suffix: &str) -> String {
-    let tenths = (magnitude * 10 + unit / 2) / unit;
-    if tenths >= 1_000 || tenths % 10 == 0 {
-        format!("{}{suffix}", thousands((tenths + 5) / 10))
-    } else {
-        format!("{}.{}{suffix}", tenths / 10, tenths % 10)
-    }
-}
-
-/// Currency codes come from stored records: keep only what a code can hold.
-fn escape_code(code: &str) -> String {
-    code.chars().filter(char::is_ascii_alphabetic).take(3).collect()
 }
 
 /// A share as a whole percentage; small but non-zero shares say so rather than round to 0.
@@ -324,22 +266,6 @@ mod tests {
         assert_eq!(encode_component("deal:1/2 x"), "deal%3A1%2F2%20x");
         assert_eq!(href("deals", "d-1"), "/deals/d-1");
         assert_eq!(encode_component("é"), "%C3%A9");
-    }
-
-    #[test]
-    fn money_reads_like_a_person_writes_it() {
-        assert_eq!(money(4_530_000, "GBP"), "£45,300");
-        assert_eq!(money(120_000_000, "GBP"), "£1.2m");
-        assert_eq!(money(200_000_000, "GBP"), "£2m");
-        assert_eq!(money(99_999_999, "USD"), "$1m");
-        assert_eq!(money(-80_000, "EUR"), "−€800");
-        assert_eq!(money(250_000_000, "CHF"), "CHF 2.5m");
-        assert_eq!(money(1_500, "JPY"), "¥1,500");
-        assert_eq!(money(0, "GBP"), "£0");
-        assert_eq!(money(345_000_000_000, "GBP"), "£3.5bn");
-        assert_eq!(money(i64::MIN, "<b>"), "−b 92,233,720bn");
-        assert_eq!(money(123_456_789_000, "GBP"), "£1.2bn");
-        assert_eq!(money(15_000_000_000, "GBP"), "£150m");
     }
 
     #[test]

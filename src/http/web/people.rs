@@ -5,6 +5,7 @@
 
 use super::html::{self, escape, href, Section};
 use super::{charts, page, PageError, PageResult, PathId, Viewer};
+use crate::domain::{money_text, MoneyStyle};
 use crate::http::api::insight::{deal_summary, rollup, scorecard, visible_deals, DealFilter};
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -91,7 +92,7 @@ pub(super) async fn rep(State(state): State<AppState>, Viewer(viewer): Viewer, P
     let detail = scorecard(&state, &viewer, &id).await?;
     let card: ScorecardView = serde_json::from_value(detail.scorecard).unwrap_or_default();
     let currency = detail.snapshot.currency.as_str();
-    let money = |minor: i64| html::money(minor, currency);
+    let money = |minor: i64| money_text(minor, currency, MoneyStyle::Compact);
     let name = if card.name.is_empty() { card.person_id.clone() } else { card.name.clone() };
     let mut body = String::new();
     let team = match &card.manager_id {
@@ -206,7 +207,7 @@ async fn flagged_deals(state: &AppState, viewer: &crate::http::auth::Principal, 
             name: &head.name,
             facts: format!("{} · closes {close}", html::label(&head.stage)),
             why,
-            figure: html::money(head.amount_minor, &head.currency),
+            figure: money_text(head.amount_minor, &head.currency, MoneyStyle::Compact),
             figure_note: format!("{} to win", html::percent(head.win_probability)),
         }));
     }
@@ -231,8 +232,8 @@ fn accuracy(periods: &[Accuracy], currency: &str) -> String {
                 value_text: html::percent(p.accuracy),
                 note: Some(format!(
                     "won {} of {} committed",
-                    html::money(p.won_total_minor, currency),
-                    html::money(p.committed_minor, currency)
+                    money_text(p.won_total_minor, currency, MoneyStyle::Compact),
+                    money_text(p.committed_minor, currency, MoneyStyle::Compact)
                 )),
                 link: None,
             })
@@ -302,8 +303,8 @@ pub(super) async fn team(State(state): State<AppState>, Viewer(viewer): Viewer, 
             &html::percent(attainment),
             &format!(
                 "{} booked of {}",
-                html::money(team.booked_minor, currency),
-                html::money(team.quota_minor, currency)
+                money_text(team.booked_minor, currency, MoneyStyle::Compact),
+                money_text(team.quota_minor, currency, MoneyStyle::Compact)
             ),
             &charts::meter(attainment, None, "attainment"),
         )
@@ -344,7 +345,7 @@ pub(super) async fn team(State(state): State<AppState>, Viewer(viewer): Viewer, 
                     name: &deal.name,
                     facts: flags,
                     why: String::new(),
-                    figure: html::money(deal.amount_minor, currency),
+                    figure: money_text(deal.amount_minor, currency, MoneyStyle::Compact),
                     figure_note: format!("{} to win", html::percent(deal.win_probability)),
                 }));
             }
@@ -387,7 +388,7 @@ pub(super) async fn teams(State(state): State<AppState>, Viewer(viewer): Viewer)
             escape(&href("teams", &team.manager_id)),
             escape(&team.manager_name),
             html::percent(attainment),
-            escape(&html::money(team.quota_minor, &snapshot.currency)),
+            escape(&money_text(team.quota_minor, &snapshot.currency, MoneyStyle::Compact)),
             charts::meter(attainment, None, "attainment"),
             team.reps.len(),
             escape(top)

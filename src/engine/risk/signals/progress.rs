@@ -2,7 +2,8 @@
 //! amount decreased, ageing beyond the won-deal age distribution and stale next step.
 
 use super::{rising, DealContext, Finding, Severity, SignalId};
-use crate::engine::risk::numbers::{money_text, percentile_sorted, r1};
+use crate::domain::{Money, MoneyStyle};
+use crate::engine::risk::numbers::{percentile_sorted, r1};
 use chrono::Duration;
 
 pub(super) fn evaluate(context: &DealContext<'_, '_>, findings: &mut Vec<Finding>) {
@@ -94,7 +95,7 @@ fn amount_decreased(context: &DealContext<'_, '_>) -> Option<Finding> {
     let drop_percent = (peak - current) as f64 * 100.0 / peak as f64;
     let severity = rising(drop_percent, rule.warn_percent, rule.high_percent)?;
     let currency = context.deal.amount.currency;
-    let money = |minor: i64| money_text(minor, currency.as_str(), currency.exponent());
+    let money = |minor: i64| Money::new(minor, currency).text(MoneyStyle::Whole);
     Some(Finding {
         signal: SignalId::AmountDecreased,
         severity,
