@@ -100,7 +100,7 @@ async fn report(context: &Context, args: ReportArgs) -> anyhow::Result<ExitCode>
             rep.name,
             rep.person_id,
             rep.won_deals,
-            crate::domain::Money::new(rep.won_minor, currency).to_string()
+            crate::domain::Money::new(rep.won_minor, currency)
         );
         for indicator in &rep.indicators {
             let mark = match indicator.severity {

@@ -111,7 +111,7 @@ async fn coaching_is_written_back_recalled_in_scope_and_followed_up<S: VectorSto
 }
 
 async fn similar_won_deals_stay_in_scope<S: VectorStore>(memory: &Memory<S>) {
-    let org = small_org();
+    let org = simulated::small_org();
     let settings = Config::default().risk_settings();
     let as_of = org.params.as_of;
     let narratives = deals::build_narratives(&org.dataset, &settings, as_of, 8, 30);
@@ -183,7 +183,7 @@ pub(crate) async fn memory_behaviour<S: VectorStore>(open: impl Fn() -> S) {
 /// The simulator's small organisation the memory tests read: test code, like this file, so it
 /// sits in a test module of its own (the simulator is not a dependency of the product).
 #[cfg(test)]
-mod simulated {
+pub(crate) mod simulated {
     use crate::testkit::sim::{self, SimParams};
 
     pub(crate) fn small_org() -> sim::SimOrg {
@@ -191,4 +191,3 @@ mod simulated {
         sim::generate(&SimParams::small(11, 1, 4, as_of))
     }
 }
-pub(crate) use simulated::small_org;

@@ -92,7 +92,7 @@ fn recall_result(outcome: &LoopOutcome) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_loop_runs_memory_tools_in_the_recipients_scope_and_only_with_memory() {
-    let org = crate::coaching::memory::suite_memory::small_org();
+    let org = crate::coaching::memory::suite_memory::simulated::small_org();
     let report = analyse(&Index::new(&org.dataset), &Config::default().risk_settings(), org.params.as_of);
     let hierarchy = Hierarchy::new(&org.dataset.people);
     let directory = Directory::from_dataset(&org.dataset);

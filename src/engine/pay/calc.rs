@@ -233,8 +233,8 @@ fn measure_outcome(
                     units(band.achieved_in_band),
                     units(target),
                     bp_times(band.rate_bp),
-                    Money::new(ti, currency).to_string(),
-                    Money::new(band.amount, currency).to_string()
+                    Money::new(ti, currency),
+                    Money::new(band.amount, currency)
                 ),
                 amount_minor: band.amount,
                 deal_ids: deal_ids.clone(),
@@ -252,9 +252,9 @@ fn measure_outcome(
                 ],
                 how: format!(
                     "The tiers total {} but the measure pays at most {}, so {} is removed.",
-                    Money::new(sum, currency).to_string(),
-                    Money::new(cap, currency).to_string(),
-                    Money::new(sum - cap, currency).to_string()
+                    Money::new(sum, currency),
+                    Money::new(cap, currency),
+                    Money::new(sum - cap, currency)
                 ),
                 amount_minor: cap - sum,
                 deal_ids: Vec::new(),

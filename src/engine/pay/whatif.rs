@@ -138,7 +138,7 @@ pub fn what_if(data: &Dataset, request: &GatherRequest<'_>, scenario: &Scenario)
         format!(
             "If {} closes at {} on {}, your {} variable pay does not change ({}).",
             scenario.deal_id,
-            Money::new(scenario.amount.minor, scenario.amount.currency).to_string(),
+            Money::new(scenario.amount.minor, scenario.amount.currency),
             scenario.close_on,
             after.period,
             money(after.totals.earned_minor)
@@ -147,7 +147,7 @@ pub fn what_if(data: &Dataset, request: &GatherRequest<'_>, scenario: &Scenario)
         format!(
             "If {} closes at {} on {}, your {} variable pay changes by {} ({} → {}), payable now by {}, because: {}.",
             scenario.deal_id,
-            Money::new(scenario.amount.minor, scenario.amount.currency).to_string(),
+            Money::new(scenario.amount.minor, scenario.amount.currency),
             scenario.close_on,
             after.period,
             signed(earned_change),

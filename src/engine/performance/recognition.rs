@@ -263,7 +263,7 @@ pub(crate) fn wins_this_week(
                 deal.name,
                 deal.deal_id,
                 deal.won_on,
-                Money::new(credit, currency).to_string(),
+                Money::new(credit, currency),
                 if share < 10_000 { format!(" ({} credit share)", bp_pct(i64::from(share))) } else { String::new() },
                 if notes.is_empty() { String::new() } else { format!(" — {}", notes.join("; ")) }
             );
@@ -284,11 +284,7 @@ pub(crate) fn wins_this_week(
     let mut lines = vec![if wins.is_empty() {
         format!("No deals won by the team from {from} to {as_of}.")
     } else {
-        format!(
-            "{} win(s) from {from} to {as_of}, {} at credit share.",
-            wins.len(),
-            Money::new(total, currency).to_string()
-        )
+        format!("{} win(s) from {from} to {as_of}, {} at credit share.", wins.len(), Money::new(total, currency))
     }];
     lines.extend(wins.iter().map(|w| w.text.clone()));
     WinsThisWeek { manager_id: manager.to_owned(), from, to: as_of, wins, total_minor: total, lines }
@@ -325,10 +321,10 @@ fn achievement_lines(feats: &Achievements, currency: Currency, current: Period) 
         lines.push(format!("{} quarter(s) in a row at or above quota", feats.quota_streak));
     }
     if let Some((period, booked)) = &feats.best_quarter {
-        lines.push(format!("best quarter {period}: {}", Money::new(*booked, currency).to_string()));
+        lines.push(format!("best quarter {period}: {}", Money::new(*booked, currency)));
     }
     if let Some((deal, credit)) = &feats.largest_deal {
-        lines.push(format!("largest deal {deal}: {} at credit share", Money::new(*credit, currency).to_string()));
+        lines.push(format!("largest deal {deal}: {} at credit share", Money::new(*credit, currency)));
     }
     if feats.current_quarter_is_best {
         lines.push(format!("{current} so far is their best quarter"));

@@ -6,7 +6,7 @@
 use super::*;
 use crate::coaching::memory::advice::{self, AdvisedDeal, DealState, DeliveredDraft};
 use crate::coaching::memory::edge::EdgeStore;
-use crate::coaching::memory::suite_memory::small_org;
+use crate::coaching::memory::suite_memory::simulated::small_org;
 use crate::coaching::memory::{deals, playbook, Embedder};
 use crate::coaching::snapshot::Snapshot;
 use crate::config::Config;
