@@ -2,7 +2,7 @@
 //! then `CANDOR__SECTION__KEY` environment variables. Validated once at start; secrets are
 //! redacted whenever the configuration is shown or logged.
 
-use crate::domain::{Currency, FiscalCalendar, Stage, StageCatalogue, StageStatus};
+use crate::domain::{Currency, FiscalCalendar};
 pub use comp::CompConfig;
 pub use connectors::{
     ConnectorsConfig, GoogleConfig, HubspotConfig, MsGraphConfig, RateLimit, SalesforceAuth, SalesforceConfig,
@@ -16,7 +16,7 @@ pub use llm::{AzureConfig, CompliancePolicy, ComplianceRule, LlmConfig, Provider
 pub use memory::{EmbeddingsConfig, QdrantConfig};
 use serde::{Deserialize, Serialize};
 pub use service::{parse_cron, AuditConfig, HttpConfig, JobsConfig, ReviewConfig, ReviewPolicy, ScheduleConfig};
-use std::collections::BTreeSet;
+pub use stages::{default_stages, StageConfig};
 use std::path::{Path, PathBuf};
 
 mod comp;
@@ -26,6 +26,7 @@ mod ingest;
 mod llm;
 mod memory;
 mod service;
+mod stages;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -138,22 +139,6 @@ pub struct OrgConfig {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StageConfig {
-    #[serde(default = "default_pipeline")]
-    pub pipeline: String,
-    pub key: String,
-    pub label: String,
-    pub order: i64,
-    pub probability: u8,
-    pub status: StageStatus,
-}
-
-fn default_pipeline() -> String {
-    "default".to_owned()
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimConfig {
     pub seed: u64,
@@ -213,21 +198,6 @@ impl Default for SimConfig {
 }
 
 /// The default pipeline for institutional financial-services sales.
-/// The built-in pipeline ([`crate::domain::default_stages`]) as configuration.
-pub fn default_stages() -> Vec<StageConfig> {
-    crate::domain::default_stages()
-        .into_iter()
-        .map(|s| StageConfig {
-            pipeline: s.pipeline,
-            key: s.key,
-            label: s.label,
-            order: s.order,
-            probability: s.probability,
-            status: s.status,
-        })
-        .collect()
-}
-
 impl Config {
     /// Defaults, then `file` (or `candor.toml` in the working directory when it exists), then
     /// `CANDOR__…` environment variables; validated.
@@ -308,34 +278,6 @@ impl Config {
         Ok(())
     }
 
-    fn validate_stages(&self) -> Result<(), ConfigError> {
-        let mut keys = BTreeSet::new();
-        for (index, stage) in self.stages.iter().enumerate() {
-            let field = |name: &str| format!("stages[{index}].{name}");
-            if stage.key.trim().is_empty() {
-                return Err(invalid(field("key"), "is empty"));
-            }
-            if !keys.insert((stage.pipeline.clone(), stage.key.clone())) {
-                return Err(invalid(
-                    field("key"),
-                    format!("{:?} appears twice in pipeline {:?}", stage.key, stage.pipeline),
-                ));
-            }
-            if stage.probability > 100 {
-                return Err(invalid(field("probability"), "must be between 0 and 100"));
-            }
-        }
-        let pipelines: BTreeSet<&str> = self.stages.iter().map(|s| s.pipeline.as_str()).collect();
-        for pipeline in pipelines {
-            for status in [StageStatus::Open, StageStatus::Won, StageStatus::Lost] {
-                if !self.stages.iter().any(|s| s.pipeline == pipeline && s.status == status) {
-                    return Err(invalid("stages", format!("pipeline {pipeline:?} has no {} stage", status.as_str())));
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// What the risk engine runs with: its rules, the fiscal calendar and the reporting currency.
     pub fn risk_settings(&self) -> crate::engine::risk::Settings {
         crate::engine::risk::Settings {
@@ -343,22 +285,6 @@ impl Config {
             calendar: self.fiscal_calendar(),
             currency: self.currency(),
         }
-    }
-
-    pub fn stage_catalogue(&self) -> StageCatalogue {
-        StageCatalogue::new(
-            self.stages
-                .iter()
-                .map(|s| Stage {
-                    pipeline: s.pipeline.clone(),
-                    key: s.key.clone(),
-                    label: s.label.clone(),
-                    order: s.order,
-                    probability: s.probability,
-                    status: s.status,
-                })
-                .collect(),
-        )
     }
 
     pub fn fiscal_calendar(&self) -> FiscalCalendar {

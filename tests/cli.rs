@@ -1,29 +1,18 @@
 //! The real binary, driven as a user would: demo, import, stats, config, errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod binary_support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn candor(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_candor"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("CANDOR__DATABASE__URL")
-        .current_dir(data_dir)
-        .output()
-        .expect("run candor")
+    binary_support::candor(data_dir).args(args).output().expect("run candor")
 }
 
 fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "candor failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    binary_support::succeed(output.clone())
 }
 
 fn stats(data_dir: &Path) -> Value {

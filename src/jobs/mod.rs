@@ -16,14 +16,16 @@ mod progress;
 mod queue;
 mod scheduler;
 mod sources;
+mod start;
 mod steps;
 
 pub use crate::domain::IsoWeek;
-pub use pipeline::{start_run, Pipeline, RunRequest, Selection, SyncSource};
+pub use pipeline::{Pipeline, SyncSource};
 pub use progress::{run_status, run_statuses, wait_for_run, RunState, RunStatus};
 pub use queue::{backoff, Worker, WorkerHandle, WorkerWaker};
 pub use scheduler::{due_slots, DueSlot, Scheduler};
 pub use sources::{with_enabled_sources, ConnectorJob};
+pub use start::{start_run, RunRequest, Selection};
 
 use std::time::Duration;
 

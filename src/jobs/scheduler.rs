@@ -4,7 +4,7 @@
 //! holding the `scheduler` lease; the per-slot record makes a double fire impossible even if
 //! two ever overlapped.
 
-use super::pipeline::{start_run_in, RunRequest, Selection};
+use super::start::{start_run_in, RunRequest, Selection};
 use super::JobError;
 use crate::config::Config;
 use crate::domain::DraftKind;

@@ -4,7 +4,8 @@
 //! audit entry and the job's completion in one transaction, only while it still holds the lease.
 
 use super::faults::{reached, HoldPoint};
-use super::pipeline::{Pipeline, StepPayload};
+use super::pipeline::Pipeline;
+use super::start::StepPayload;
 use super::JobError;
 use crate::domain::{draft_id, DeliveryState, IsoWeek};
 use crate::store::{ClaimedJob, DeliveryAttempt, JobOutcome};
