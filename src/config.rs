@@ -3,6 +3,7 @@
 //! redacted whenever the configuration is shown or logged.
 
 use crate::domain::{Currency, FiscalCalendar};
+pub use agent::{AgentConfig, SourceText};
 pub use comp::CompConfig;
 pub use connectors::{
     ConnectorsConfig, GoogleConfig, HubspotConfig, MsGraphConfig, RateLimit, SalesforceAuth, SalesforceConfig,
@@ -19,6 +20,7 @@ pub use service::{parse_cron, AuditConfig, HttpConfig, JobsConfig, ReviewConfig,
 pub use stages::{default_stages, StageConfig};
 use std::path::{Path, PathBuf};
 
+mod agent;
 mod comp;
 mod connectors;
 mod delivery;
@@ -86,6 +88,9 @@ pub struct Config {
     /// Which model drafts and the drafting loop's budgets.
     #[serde(default)]
     pub llm: LlmConfig,
+    /// What the drafting model is shown of client emails, meetings and CRM free text.
+    #[serde(default)]
+    pub agent: AgentConfig,
     /// The policy every draft is checked against.
     #[serde(default)]
     pub compliance: CompliancePolicy,
@@ -158,6 +163,7 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             risk: crate::engine::risk::RiskConfig::default(),
             llm: LlmConfig::default(),
+            agent: AgentConfig::default(),
             compliance: CompliancePolicy::default(),
             jobs: JobsConfig::default(),
             schedule: ScheduleConfig::default(),
