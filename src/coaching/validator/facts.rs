@@ -287,6 +287,9 @@ impl Facts {
                 facts.quoted_words.push(words(text));
             }
         }
+        for next_step in snapshot.next_steps.iter() {
+            facts.quoted_words.push(words(&next_step.text));
+        }
         facts.pool = number_pool(snapshot);
         // The directory's names with digits, and the ruleset version in its place among them:
         // longest first, then in text order.
