@@ -232,9 +232,9 @@ fn teams_payload_is_valid(payload: &serde_json::Value) -> bool {
             b.iter().all(|block| match block["type"].as_str() {
                 Some("TextBlock") => block["text"].is_string(),
                 // Draft text goes in plain text runs, which Teams never renders as Markdown.
-                Some("RichTextBlock") => block["inlines"].as_array().is_some_and(|runs| {
-                    runs.iter().all(|run| run["type"] == "TextRun" && run["text"].is_string())
-                }),
+                Some("RichTextBlock") => block["inlines"]
+                    .as_array()
+                    .is_some_and(|runs| runs.iter().all(|run| run["type"] == "TextRun" && run["text"].is_string())),
                 _ => false,
             })
         })

@@ -36,16 +36,17 @@ async fn offline_outcome(store: &Store, config: &Config) -> (Person, DraftOutcom
 }
 
 /// Records `outcome` for `recipient` under `draft_id` the way the weekly run's draft step does.
+/// Each test draft gets its own week: a recipient has one draft of a kind per week.
 async fn record(store: &Store, config: &Config, draft_id: &str, recipient: &Person, outcome: &DraftOutcome) {
-    let mut tx = store.begin().await.unwrap();
-    let draft = NewDraft {
-        draft_id,
-        run_id: "gate-test",
-        week: "2026-W47",
-        as_of: week().start(),
-        recipient,
-        outcome,
+    let draft_week = match draft_id {
+        "ok" => "2026-W40",
+        "invalid" => "2026-W41",
+        "repaired" => "2026-W42",
+        "quoted" => "2026-W43",
+        _ => "2026-W44",
     };
+    let mut tx = store.begin().await.unwrap();
+    let draft = NewDraft { draft_id, run_id: "gate-test", week: draft_week, as_of: week().start(), recipient, outcome };
     let recorded = workflow::record_draft_in(store, &mut tx, config, &draft, Utc::now()).await.unwrap();
     assert!(recorded.inserted);
     tx.commit().await.unwrap();
@@ -76,7 +77,10 @@ both_backends!(the_gate_holds_what_the_policy_would_approve, |store: Store| asyn
     assert!(held.hold_reason.as_deref().unwrap().contains("failed validation (link_or_domain)"));
     assert!(store.deliveries("invalid").await.unwrap().is_empty());
     let approved = workflow::approve(&store, &config, "invalid", "lead@northbridge.example", None, Utc::now()).await;
-    assert!(matches!(&approved, Err(ReviewError::FailedValidation { findings, .. }) if findings[0].contains("link_or_domain")), "{approved:?}");
+    assert!(
+        matches!(&approved, Err(ReviewError::FailedValidation { findings, .. }) if findings[0].contains("link_or_domain")),
+        "{approved:?}"
+    );
     assert_eq!(actions(&store, "invalid").await, vec!["draft.created", "review.held"]);
 
     // Passed only after a repair turn, or written with quoted source text: held for a person.
@@ -112,7 +116,10 @@ both_backends!(the_gate_holds_what_the_policy_would_approve, |store: Store| asyn
     assert_eq!((marked.state, marked.hold_reason.as_deref()), (DraftState::Approved, None));
     assert!(marked.provenance.refused_draft.is_some());
     let summary = workflow::provenance_summary(&marked);
-    assert_eq!((summary["fallback"].as_bool(), summary["refused_model_draft_kept"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (summary["fallback"].as_bool(), summary["refused_model_draft_kept"].as_bool()),
+        (Some(true), Some(true))
+    );
     assert!(workflow::verify(&store).await.unwrap().intact());
 });
 

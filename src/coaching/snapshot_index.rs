@@ -63,7 +63,9 @@ impl SnapshotIndex {
     pub(super) fn next_steps(&self, deals: &[DealRisk]) -> Vec<NextStepBrief> {
         let ids: BTreeSet<&str> = deals.iter().map(|d| d.deal_id.as_str()).collect();
         ids.into_iter()
-            .filter_map(|id| self.next_steps.get(id).map(|text| NextStepBrief { deal_id: id.to_owned(), text: text.clone() }))
+            .filter_map(|id| {
+                self.next_steps.get(id).map(|text| NextStepBrief { deal_id: id.to_owned(), text: text.clone() })
+            })
             .collect()
     }
 

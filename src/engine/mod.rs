@@ -9,6 +9,6 @@
 //!   conduct surveillance, on top of the other two.
 
 pub mod pay;
-pub(crate) mod topics;
 pub(crate) mod performance;
 pub mod risk;
+pub(crate) mod topics;

@@ -11,7 +11,7 @@ use serde::Serialize;
 /// What a piece of source text talked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Topic {
+pub(crate) enum Topic {
     Pricing,
     Competitor,
     LegalOrProcurement,
@@ -26,7 +26,7 @@ pub enum Topic {
 }
 
 impl Topic {
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             Topic::Pricing => "pricing",
             Topic::Competitor => "competitor",
@@ -57,11 +57,32 @@ const PHRASES: [(Topic, &[&str]); 9] = [
     ),
     (
         Topic::Objection,
-        &["concern", "concerns", "not convinced", "too expensive", "budget freeze", "on hold", "pause", "not a priority", "push back"],
+        &[
+            "concern",
+            "concerns",
+            "not convinced",
+            "too expensive",
+            "budget freeze",
+            "on hold",
+            "pause",
+            "not a priority",
+            "push back",
+        ],
     ),
     (
         Topic::MeetingRequested,
-        &["meeting", "call", "catch up", "catch-up", "schedule", "calendar", "available", "availability", "demo", "workshop"],
+        &[
+            "meeting",
+            "call",
+            "catch up",
+            "catch-up",
+            "schedule",
+            "calendar",
+            "available",
+            "availability",
+            "demo",
+            "workshop",
+        ],
     ),
     (
         Topic::OutOfOffice,
@@ -69,15 +90,43 @@ const PHRASES: [(Topic, &[&str]); 9] = [
     ),
     (
         Topic::DecisionMakerMentioned,
-        &["cfo", "ceo", "coo", "cio", "board", "investment committee", "head of", "managing director", "sign off", "sign-off", "approver"],
+        &[
+            "cfo",
+            "ceo",
+            "coo",
+            "cio",
+            "board",
+            "investment committee",
+            "head of",
+            "managing director",
+            "sign off",
+            "sign-off",
+            "approver",
+        ],
     ),
-    (Topic::Timing, &["deadline", "this quarter", "next quarter", "year end", "year-end", "by friday", "urgent", "asap"]),
+    (
+        Topic::Timing,
+        &["deadline", "this quarter", "next quarter", "year end", "year-end", "by friday", "urgent", "asap"],
+    ),
     (
         Topic::AddressedToAnAssistant,
         &[
-            "ignore previous", "ignore all previous", "ignore the above", "previous instructions", "important instructions",
-            "system prompt", "system override", "you are an ai", "as an ai", "ai assistant", "dear assistant",
-            "new policy", "you must", "do not tell", "this is an important message", "before you can solve",
+            "ignore previous",
+            "ignore all previous",
+            "ignore the above",
+            "previous instructions",
+            "important instructions",
+            "system prompt",
+            "system override",
+            "you are an ai",
+            "as an ai",
+            "ai assistant",
+            "dear assistant",
+            "new policy",
+            "you must",
+            "do not tell",
+            "this is an important message",
+            "before you can solve",
         ],
     ),
 ];
@@ -93,7 +142,7 @@ fn contains_phrase(words: &[String], phrase: &str) -> bool {
 }
 
 /// Every topic any of `texts` mentions, in a stable order.
-pub fn topics<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Topic> {
+pub(crate) fn topics<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Topic> {
     let words: Vec<Vec<String>> = texts.into_iter().map(words).collect();
     PHRASES
         .iter()

@@ -112,7 +112,8 @@ impl IntoResponse for ApiError {
             ApiError::Refused { findings, .. } => findings.clone(),
             _ => Vec::new(),
         };
-        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message: self.to_string(), findings } };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message: self.to_string(), findings } };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));

@@ -5,8 +5,8 @@
 use super::policy::authorise;
 use super::{DraftState, ReviewError};
 use crate::coaching::DraftOutcome;
-use crate::config::{Config, ReviewPolicy};
 use crate::config::SourceText;
+use crate::config::{Config, ReviewPolicy};
 use crate::domain::{DeliveryState, DraftStatus, Person};
 use crate::store::{instant, Decision, DeliveryRecord, DraftRecord, Provenance, Store};
 use chrono::{DateTime, Utc};
@@ -113,7 +113,7 @@ pub async fn record_draft_in(
     let configured = config.review.policy_for(outcome.kind);
     let hold_reason = hold_reason(outcome);
     // A held draft waits for a person even where its kind's policy approves automatically.
-    let policy = match (&hold_reason, configured) {
+    let policy = match (&hold_reason, configured.clone()) {
         (Some(_), ReviewPolicy::AutoApprove) => ReviewPolicy::RecipientManager,
         (_, policy) => policy,
     };

@@ -135,7 +135,9 @@ fn answered_after(activity: &ActivityBrief, recent: &[&ActivityBrief]) -> Option
     };
     recent
         .iter()
-        .filter(|a| a.direction == other && a.occurred_on >= activity.occurred_on && a.activity_id != activity.activity_id)
+        .filter(|a| {
+            a.direction == other && a.occurred_on >= activity.occurred_on && a.activity_id != activity.activity_id
+        })
         .map(|a| (a.occurred_on - activity.occurred_on).num_days())
         .min()
 }

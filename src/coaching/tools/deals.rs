@@ -3,9 +3,9 @@
 //! activity with the source text quoted.
 
 use super::briefs::{ActivityView, DealBrief, FlagBrief, NextStepView};
+use super::{Tool, ToolContext};
 use crate::coaching::snapshot::ActivityBrief;
 use crate::config::SourceText;
-use super::{Tool, ToolContext};
 use crate::engine::risk::numbers::pct_text;
 use crate::engine::risk::Severity;
 use schemars::JsonSchema;

@@ -286,14 +286,16 @@ pub(crate) async fn detail(state: &AppState, caller: &Principal, record: DraftRe
     let edits = state.store.review_edits(&record.id).await?;
     let deliveries = state.store.deliveries(&record.id).await?;
     let feedback = state.store.feedback(&record.id).await?;
+    let (refused_model_draft, findings) =
+        (refused_view(state, caller, &record), finding_lines(&record.provenance.validator_results));
     Ok(DraftDetail {
         summary: summary(&record),
         provenance: workflow::provenance_summary(&record),
         body: record.body,
         drafted_body: record.drafted_body,
+        refused_model_draft,
         decision_reason: record.decision_reason,
-        refused_model_draft: refused_view(state, caller, &record),
-        findings: finding_lines(&record.provenance.validator_results),
+        findings,
         hold_reason: record.hold_reason,
         cited_deals: cited,
         edits: edits.into_iter().map(edit_view).collect(),
@@ -346,8 +348,9 @@ pub(crate) fn review_error(error: ReviewError) -> ApiError {
         ReviewError::EmptyEdit => ApiError::bad_request("empty_edit", "the edited text is empty"),
         ReviewError::FailedValidation { findings, .. } => ApiError::Refused {
             code: "failed_validation",
-            message: "the draft failed validation and cannot be approved as written; edit it so it passes, or reject it"
-                .to_owned(),
+            message:
+                "the draft failed validation and cannot be approved as written; edit it so it passes, or reject it"
+                    .to_owned(),
             findings,
         },
         ReviewError::EditRefused { findings, .. } => ApiError::Refused {
@@ -387,7 +390,7 @@ pub(crate) async fn decide(
     result.map_err(review_error)
 }
 
-async fn respond(state: &AppState, record: DraftRecord) -> Result<Json<DraftDetail>, ApiError> {
+async fn respond(state: &AppState, caller: &Principal, record: DraftRecord) -> Result<Json<DraftDetail>, ApiError> {
     Ok(Json(detail(state, caller, record).await?))
 }
 
@@ -400,7 +403,7 @@ pub(crate) async fn approve(
 ) -> Result<Json<DraftDetail>, ApiError> {
     caller.check_csrf(csrf_header(&headers))?;
     let record = decide(&state, &caller, &id, Decision::Approve { reason: request.reason }).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }
 
 pub(crate) async fn edit(
@@ -412,7 +415,7 @@ pub(crate) async fn edit(
 ) -> Result<Json<DraftDetail>, ApiError> {
     caller.check_csrf(csrf_header(&headers))?;
     let record = decide(&state, &caller, &id, Decision::Edit { body: request.body, reason: request.reason }).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }
 
 pub(crate) async fn reject(
@@ -424,7 +427,7 @@ pub(crate) async fn reject(
 ) -> Result<Json<DraftDetail>, ApiError> {
     caller.check_csrf(csrf_header(&headers))?;
     let record = decide(&state, &caller, &id, Decision::Reject { reason: request.reason }).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }
 
 /// Records the caller's opinion of a draft they can see.
@@ -462,5 +465,5 @@ pub(crate) async fn feedback(
     caller.check_csrf(csrf_header(&headers))?;
     save_feedback(&state, &caller, &id, request.rating, request.comment).await?;
     let record = visible_draft(&state, &caller, &id).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }

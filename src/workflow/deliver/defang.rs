@@ -18,8 +18,30 @@ static HOST: LazyLock<Option<Regex>> =
 
 /// Top-level domains a chat client links on sight; two-letter country codes are all linked.
 const LINKED_TLDS: [&str; 24] = [
-    "com", "net", "org", "info", "biz", "io", "co", "app", "dev", "site", "online", "xyz", "link", "top", "finance",
-    "bank", "money", "capital", "fund", "investments", "email", "support", "services", "page",
+    "com",
+    "net",
+    "org",
+    "info",
+    "biz",
+    "io",
+    "co",
+    "app",
+    "dev",
+    "site",
+    "online",
+    "xyz",
+    "link",
+    "top",
+    "finance",
+    "bank",
+    "money",
+    "capital",
+    "fund",
+    "investments",
+    "email",
+    "support",
+    "services",
+    "page",
 ];
 
 fn links_on_sight(tld: &str) -> bool {

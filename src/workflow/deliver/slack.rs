@@ -96,7 +96,8 @@ mod tests {
 
     #[test]
     fn no_link_is_built_from_draft_text() {
-        let mut planted = message("Use [the portal](https://northbank-settle.net/pay), <https://x.io|here> or www.pay-now.io.");
+        let mut planted =
+            message("Use [the portal](https://northbank-settle.net/pay), <https://x.io|here> or www.pay-now.io.");
         planted.subject = "Settle at northbank-settle.net".into();
         let payload = slack_payload(&planted);
         let text = payload.to_string();
