@@ -5,6 +5,7 @@
 use super::names::{NameEntry, NameIndex, NameKind};
 use super::numbers::NumberPool;
 use super::quoted::QuotedRuns;
+use super::untrusted::overlap::SourceIndex;
 use crate::coaching::drafts::DraftKind;
 use crate::coaching::snapshot::Snapshot;
 use crate::domain::{Dataset, Role};
@@ -205,6 +206,7 @@ pub struct ScopeFacts {
     /// Built on first use from the fields above, which are not to change after it.
     in_scope_names: OnceLock<NameIndex<String>>,
     quoted_runs: OnceLock<QuotedRuns>,
+    source_index: OnceLock<SourceIndex>,
 }
 
 fn has_digit(text: &str) -> bool {
@@ -334,6 +336,11 @@ impl ScopeFacts {
     pub fn quoted_runs(&self, length: usize) -> Option<&QuotedRuns> {
         let runs = self.quoted_runs.get_or_init(|| QuotedRuns::new(&self.quoted_words, length));
         (runs.length() == length).then_some(runs)
+    }
+
+    /// The quoted source text indexed by content bigrams and words, built once.
+    pub(crate) fn source_index(&self) -> &SourceIndex {
+        self.source_index.get_or_init(|| SourceIndex::new(&self.quoted_words))
     }
 }
 
