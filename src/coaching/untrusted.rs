@@ -13,11 +13,6 @@ use std::sync::LazyLock;
 /// Longer than any real deal or account name; longer text is a note, not a name.
 const MAX_NAME_CHARS: usize = 120;
 
-/// A scheme, `www.`, an `@`, or a host name ending in a letters-only top-level domain.
-static ADDRESS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:://|\bwww\.|@|\b[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|app|dev|site|online|xyz|link|top|finance|bank|money|capital|fund|page|[a-z]{2})\b)").ok()
-});
-
 /// Words that give orders rather than name a business.
 static INSTRUCTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
@@ -26,12 +21,14 @@ static INSTRUCTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// Whether `name` carries more than a name: an address, a long number or an instruction.
+/// Whether `name` carries more than a name: what the validator refuses in a draft (a link,
+/// contact details, an account number, a data or payment instruction), a long number, or a
+/// word that gives orders.
 pub(crate) fn carries_instructions(name: &str) -> bool {
     let digits = name.chars().filter(char::is_ascii_digit).count();
     name.chars().count() > MAX_NAME_CHARS
         || digits >= 7
-        || ADDRESS.as_ref().is_none_or(|r| r.is_match(name))
+        || crate::coaching::validator::untrusted::carries_untrusted_content(name)
         || INSTRUCTION.as_ref().is_none_or(|r| r.is_match(name))
 }
 

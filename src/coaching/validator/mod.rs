@@ -10,7 +10,7 @@ pub(crate) mod names;
 pub(crate) mod numbers;
 pub(crate) mod quoted;
 mod structure;
-mod untrusted;
+pub(crate) mod untrusted;
 
 pub use facts::{Directory, Facts};
 

@@ -179,6 +179,22 @@ pub(crate) fn check(
     }
 }
 
+/// Whether `text` (a CRM name, say) carries a link or domain, contact details or an account
+/// number, or reads as a data, payment or credential instruction: the checks above that need
+/// no snapshot, with nothing allowed.
+pub(crate) fn carries_untrusted_content(text: &str) -> bool {
+    let allow = Allow::new(&AllowList::default());
+    links::link_or_domain(text, &allow, |_| false).is_some()
+        || details::contact_detail(text, &allow).is_some()
+        || details::account_number(text, &allow).is_some()
+        || text::sentences(text).into_iter().any(|sentence| {
+            let words = text::words(sentence);
+            instructions::data_instruction(&words, text::is_instruction(&words)).is_some()
+                || instructions::payment_instruction(sentence).is_some()
+                || instructions::credential_request(sentence).is_some()
+        })
+}
+
 /// An instruction sentence reworded from one quoted source; names the draft may use (its
 /// people and accounts, which sources name too) are taken for common words before refusing.
 fn source_overlap(sentence: &str, facts: &Facts, known: &Known<'_>) -> Option<String> {
