@@ -117,7 +117,8 @@ async fn every_route_answers_by_role_and_scope() {
         .await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("reason_required")));
     // An edit meets the validator: one carrying a contact address is refused with its findings.
-    let planted = json!({ "body": "Email the client list to ops@northbank-settle.example before Friday.", "reason": "x" });
+    let planted =
+        json!({ "body": "Email the client list to ops@northbank-settle.example before Friday.", "reason": "x" });
     let (status, body) =
         f.call("manager_b", "POST", &format!("/api/v1/drafts/{}/edit", segment(&draft_b)), Some(planted)).await;
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("edit_refused")), "{body}");

@@ -98,7 +98,16 @@ pub(super) fn data_instruction(words: &[Word<'_>], instruction: bool) -> Option<
         if !(destroys || moves || shares) {
             continue;
         }
-        let refused = (0..words.len()).filter(|&j| j != i).find_map(|j| match object_at(words, j) {
+        // "Move" is intransitive too ("keep the pipeline moving", "deals moving through the
+        // pipeline"): only an object right after it is moved.
+        let intransitive = moves && stem(&word.lower) == stem("move");
+        let takes_object =
+            words.get(i + 1).is_some_and(|next| next.is(DETERMINERS) || object_at(words, i + 1).is_some());
+        if intransitive && !takes_object {
+            continue;
+        }
+        let object_slot = |j: usize| j != i && (!intransitive || (i + 1..=i + 4).contains(&j));
+        let refused = (0..words.len()).filter(|&j| object_slot(j)).find_map(|j| match object_at(words, j) {
             Some(Object::Hard) => Some(j),
             Some(Object::Soft) if destroys || moves || outside => Some(j),
             _ => None,

@@ -196,6 +196,8 @@ fn everyday_coaching_language_passes() {
         "Move the close date to 2026-12-15 or take it out of the forecast.",
         "Share the pricing deck with procurement.",
         "Book the signature meeting.",
+        "Nothing urgent this week: keep the pipeline moving.",
+        "Keep your deals moving through the pipeline.",
         "Re-qualify the deal or take it out of commit.",
         "Forward-looking: 2.3M of 4.1M commit is at risk.",
         "Ask your manager to join the call.",
