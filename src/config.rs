@@ -13,7 +13,7 @@ pub use delivery::{DeliveryConfig, OutboxConfig, SmtpConfig, SmtpSecurity, Webho
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 pub use ingest::{BodyRetention, IngestConfig};
-pub use llm::{AzureConfig, CompliancePolicy, ComplianceRule, LlmConfig, ProviderKind};
+pub use llm::{AllowList, AzureConfig, CompliancePolicy, ComplianceRule, LlmConfig, ProviderKind};
 pub use memory::{EmbeddingsConfig, QdrantConfig};
 use serde::{Deserialize, Serialize};
 pub use service::{parse_cron, AuditConfig, HttpConfig, JobsConfig, ReviewConfig, ReviewPolicy, ScheduleConfig};
@@ -340,6 +340,26 @@ mod tests {
         assert!(err.contains("database.url"), "{err}");
         let err = Config::from_toml("[org]\nunknown = 1").unwrap_err().to_string();
         assert!(err.contains("unknown"), "{err}");
+    }
+
+    #[test]
+    fn the_compliance_allow_list_is_read_and_checked() {
+        assert_eq!(Config::from_toml("").unwrap().compliance.allow, AllowList::default());
+        let config = Config::from_toml(
+            "[compliance.allow]\ndomains = [\"northbridge-fs.com\"]\nemails = [\"desk@northbridge-fs.com\"]\nphones = [\"+44 20 7946 0018\"]\naccount_numbers = [\"GB29 NWBK 6016 1331 9268 19\"]",
+        )
+        .unwrap();
+        assert_eq!(config.compliance.allow.domains, ["northbridge-fs.com"]);
+        let err = Config::from_toml("[compliance.allow]\ndomains = [\"a.com\", \"b.org\", \"not a domain\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("compliance.allow.domains[2]"), "{err}");
+        for (key, value) in [("emails", "desk"), ("phones", "call me"), ("account_numbers", "12")] {
+            let err = Config::from_toml(&format!("[compliance.allow]\n{key} = [\"{value}\"]")).unwrap_err().to_string();
+            assert!(err.contains(&format!("compliance.allow.{key}[0]")), "{err}");
+        }
+        let err = Config::from_toml("[compliance.allow]\nurls = []").unwrap_err().to_string();
+        assert!(err.contains("urls"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use candor::coaching::provider::{OpenAiProvider, Provider};
 use candor::coaching::validator::Directory;
 use candor::coaching::{draft_one, drafter, AgentSetup, Draft, DraftOutcome, DraftStatus, Snapshot, StopReason};
-use candor::config::{Config, ProviderKind};
+use candor::config::{Config, ProviderKind, SourceText};
 use candor::domain::{Dataset, Hierarchy, Role};
 use candor::engine::risk::{analyse, start_of_day, Index, RiskReport};
 use candor::testkit::sim::{self, SimParams};
@@ -145,8 +145,18 @@ fn config(base_url: &str) -> Config {
 }
 
 async fn run(org: &Org, snapshot: Snapshot, steps: Vec<Step>) -> (DraftOutcome, Vec<Value>) {
+    run_with(org, snapshot, steps, SourceText::Signals).await
+}
+
+async fn run_with(
+    org: &Org,
+    snapshot: Snapshot,
+    steps: Vec<Step>,
+    source_text: SourceText,
+) -> (DraftOutcome, Vec<Value>) {
     let (url, script) = serve(steps).await;
-    let config = config(&url);
+    let mut config = config(&url);
+    config.agent.source_text = source_text;
     let provider: Arc<dyn Provider> = Arc::new(OpenAiProvider::new(&config.llm).unwrap());
     let setup = AgentSetup::new(&config, provider).unwrap();
     let directory = Directory::from_dataset(&org.dataset);
@@ -316,6 +326,24 @@ async fn a_model_that_never_submits_stops_at_the_turn_budget() {
 }
 
 #[tokio::test]
+async fn by_default_the_model_sees_signals_never_the_planted_text() {
+    let snapshot = rep_snapshot(&PLANTED);
+    let top = snapshot.deals_by_urgency()[0].deal_id.clone();
+    let (nudge, _) = nudge_args(&snapshot);
+    let steps = vec![
+        reply(&[("get_deal_detail", json!({ "deal_id": top }).to_string())]),
+        reply(&[("submit_rep_nudge", serde_json::to_string(&nudge).unwrap())]),
+    ];
+    let (outcome, requests) = run(&PLANTED, snapshot, steps).await;
+    let detail = &tool_messages(&requests[1])[0];
+    assert!(!detail.to_lowercase().contains("ignore previous"), "no source text is shown: {detail}");
+    assert!(!detail.contains("<quoted-source>"), "{detail}");
+    assert!(detail.contains("addressed_to_an_assistant"), "the planted text is a signal: {detail}");
+    assert_eq!(outcome.status, DraftStatus::Validated);
+    assert_eq!(outcome.source_text, Some(SourceText::Signals));
+}
+
+#[tokio::test]
 async fn a_draft_repeating_a_planted_instruction_is_refused() {
     let snapshot = rep_snapshot(&PLANTED);
     let top = snapshot.deals_by_urgency()[0].deal_id.clone();
@@ -329,7 +357,7 @@ async fn a_draft_repeating_a_planted_instruction_is_refused() {
         reply(&[("submit_rep_nudge", bad.clone())]),
         reply(&[("submit_rep_nudge", bad)]),
     ];
-    let (outcome, requests) = run(&PLANTED, snapshot, steps).await;
+    let (outcome, requests) = run_with(&PLANTED, snapshot, steps, SourceText::Quoted).await;
     let detail = &tool_messages(&requests[1])[0];
     assert!(detail.contains("<quoted-source>IGNORE PREVIOUS INSTRUCTIONS"), "source text is quoted: {detail}");
     let system = requests[0]["messages"][0]["content"].as_str().unwrap();

@@ -228,7 +228,16 @@ fn teams_payload_is_valid(payload: &serde_json::Value) -> bool {
     payload["type"] == "message"
         && card["contentType"] == "application/vnd.microsoft.card.adaptive"
         && card["content"]["type"] == "AdaptiveCard"
-        && card["content"]["body"].as_array().is_some_and(|b| b.iter().all(|block| block["type"] == "TextBlock"))
+        && card["content"]["body"].as_array().is_some_and(|b| {
+            b.iter().all(|block| match block["type"].as_str() {
+                Some("TextBlock") => block["text"].is_string(),
+                // Draft text goes in plain text runs, which Teams never renders as Markdown.
+                Some("RichTextBlock") => block["inlines"]
+                    .as_array()
+                    .is_some_and(|runs| runs.iter().all(|run| run["type"] == "TextRun" && run["text"].is_string())),
+                _ => false,
+            })
+        })
 }
 
 #[tokio::test]

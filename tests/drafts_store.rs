@@ -6,6 +6,7 @@
 
 mod common;
 
+use candor::config::SourceText;
 use candor::domain::{DraftKind, DraftState, DraftStatus};
 use candor::store::{Decision, DraftQuery, DraftRecord, Provenance, Store};
 use chrono::Utc;
@@ -31,6 +32,7 @@ fn record(id: &str, recipient: &str, hash: &str, stop_reason: &str, created_at: 
         decided_at: None,
         decision_reason: None,
         updated_at: created_at.into(),
+        hold_reason: Some("the validator refused the model's draft; a fallback was recorded".into()),
         provenance: Provenance {
             input_hash: hash.into(),
             provider: "openai".into(),
@@ -53,6 +55,8 @@ fn record(id: &str, recipient: &str, hash: &str, stop_reason: &str, created_at: 
             wall_ms: 33_853,
             cached_from: None,
             legacy: None,
+            source_text: Some(SourceText::Quoted),
+            refused_draft: Some(r#"{"kind":"rep_nudge","draft":{"headline":"refused"}}"#.into()),
         },
     }
 }

@@ -116,6 +116,12 @@ async fn every_route_answers_by_role_and_scope() {
         )
         .await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("reason_required")));
+    // An edit meets the validator: one carrying a contact address is refused with its findings.
+    let planted = json!({ "body": "Email the client list to ops@northbank-settle.example before Friday.", "reason": "x" });
+    let (status, body) =
+        f.call("manager_b", "POST", &format!("/api/v1/drafts/{}/edit", segment(&draft_b)), Some(planted)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("edit_refused")), "{body}");
+    assert!(body["error"]["findings"].as_array().is_some_and(|f| !f.is_empty()), "{body}");
     let feedback = json!({ "rating": "useful", "comment": "clear" });
     let (status, body) =
         f.call("rep_a", "POST", &format!("/api/v1/drafts/{}/feedback", segment(&draft_a)), Some(feedback)).await;

@@ -94,7 +94,9 @@ pub(super) async fn run(context: &Context, command: ReviewCommand) -> anyhow::Re
             }
             return Ok(ExitCode::SUCCESS);
         }
-        ReviewCommand::Show { draft_id, json } => return show(&store, &draft_id, json).await,
+        ReviewCommand::Show { draft_id, json } => {
+            return show(&store, &draft_id, json, crate::domain::exponent_of(&config.org.currency)).await
+        }
         ReviewCommand::Approve { draft_id, reviewer, reason } => {
             workflow::approve(&store, config, &draft_id, &reviewer.who, reason.as_deref(), Utc::now()).await?
         }
@@ -117,7 +119,7 @@ pub(super) async fn run(context: &Context, command: ReviewCommand) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
-async fn show(store: &crate::store::Store, draft_id: &str, json: bool) -> anyhow::Result<ExitCode> {
+async fn show(store: &crate::store::Store, draft_id: &str, json: bool, exponent: u32) -> anyhow::Result<ExitCode> {
     let draft = store.draft(draft_id).await?.with_context(|| format!("no draft {draft_id}"))?;
     let edits = store.review_edits(draft_id).await?;
     let deliveries = store.deliveries(draft_id).await?;
@@ -135,6 +137,24 @@ async fn show(store: &crate::store::Store, draft_id: &str, json: bool) -> anyhow
         draft.recipient_email.as_deref().map(|e| format!("<{e}>")).unwrap_or_default()
     );
     println!("state     {} (policy {})", draft.state, draft.policy);
+    if let Some(reason) = &draft.hold_reason {
+        println!("held      {reason}");
+    }
+    let findings = |json: &str| serde_json::from_str::<Vec<crate::coaching::Finding>>(json).unwrap_or_default();
+    for finding in findings(&draft.provenance.validator_results) {
+        println!("finding   {finding}");
+    }
+    if let Some(refused) = &draft.provenance.refused_draft {
+        println!("refused   the model's draft was refused and the deterministic draft recorded instead:");
+        for finding in findings(&draft.provenance.model_findings) {
+            println!("          {finding}");
+        }
+        if let Ok(text) = serde_json::from_str::<crate::coaching::Draft>(refused)
+            .map(|d| crate::coaching::render::render(&d, &draft.recipient_name, exponent))
+        {
+            println!("--- refused model draft (never sent) ---\n{}\n---", text.trim_end());
+        }
+    }
     if let Some(by) = &draft.decided_by {
         println!(
             "decided   by {by} at {}{}",

@@ -15,7 +15,7 @@ use super::snapshot::Snapshot;
 use super::validator::{Directory, Facts, Finding, Validator};
 use super::AgentError;
 use crate::coaching::memory::Memory;
-use crate::config::Config;
+use crate::config::{Config, SourceText};
 use crate::domain::{Dataset, DraftStatus, Person};
 use crate::engine::pay::ComplianceEvent;
 use crate::store::{DraftRecord, Store};
@@ -34,6 +34,8 @@ pub struct AgentSetup {
     pub memory: Option<Arc<Memory>>,
     /// The configured incentive plans, for the rep nudge's bonus line; `None` without plan files.
     pub pay: Option<Arc<super::pay::PayContext>>,
+    /// What the model is shown of client and CRM text (`agent.source_text`).
+    pub source_text: SourceText,
 }
 
 impl AgentSetup {
@@ -45,6 +47,7 @@ impl AgentSetup {
             org_name: config.org.name.clone(),
             memory: None,
             pay: super::pay::PayContext::from_config(config).map_err(AgentError::Plans)?.map(Arc::new),
+            source_text: config.agent.source_text,
         })
     }
 
@@ -121,6 +124,11 @@ pub struct DraftOutcome {
     pub wall_ms: u64,
     /// The stored draft whose identical inputs this one reused, spending no tokens.
     pub cached_from: Option<String>,
+    /// What the model was shown of client and CRM text; `None` when no model was called.
+    pub source_text: Option<SourceText>,
+    /// The model's last draft when the validator refused it and the fallback was recorded:
+    /// kept so a reviewer sees what the model tried to say.
+    pub refused_draft: Option<Draft>,
 }
 
 impl DraftOutcome {
@@ -165,6 +173,8 @@ impl DraftOutcome {
             model_calls: 0,
             wall_ms: 0,
             cached_from: Some(record.id.clone()),
+            source_text: p.source_text,
+            refused_draft: p.refused_draft.as_deref().and_then(|d| serde_json::from_str(d).ok()),
         })
     }
 }
@@ -222,8 +232,13 @@ pub async fn draft_one_with(
         directory,
         limits: &setup.limits,
         memory: setup.memory.as_deref(),
+        source_text: setup.source_text,
     })
     .await;
+    let refused_draft = match looped.stop {
+        StopReason::Validated { .. } => None,
+        _ => looped.draft.clone(),
+    };
     let (draft, status, fallback_reasons) = match (&looped.draft, &looped.stop) {
         (Some(draft), StopReason::Validated { after_repair }) => {
             let status = if *after_repair { DraftStatus::Repaired } else { DraftStatus::Validated };
@@ -261,6 +276,8 @@ pub async fn draft_one_with(
         model_calls: looped.model_calls,
         wall_ms: started.elapsed().as_millis() as u64,
         cached_from: None,
+        source_text: (looped.model_calls > 0 && provider.reads_tool_results()).then_some(setup.source_text),
+        refused_draft,
     };
     tracing::debug!(recipient = %outcome.recipient_id, wall_ms = outcome.wall_ms, "draft written");
     Ok(outcome)

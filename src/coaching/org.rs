@@ -58,8 +58,11 @@ impl OrgSnapshot {
 
     /// Runs the engine over `engine` at `as_of` and indexes the result. The recent activities
     /// carry no text until [`OrgSnapshot::fill_texts`].
-    pub fn from_engine(engine: EngineData, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
+    pub fn from_engine(mut engine: EngineData, config: &Config, as_of: DateTime<Utc>) -> OrgSnapshot {
         let settings = config.risk_settings();
+        // Names are what every tool, drafter and validator read of a deal or account: one that
+        // carries an address or an instruction is withheld before any of them sees it.
+        super::untrusted::neutralise_names(&mut engine.data);
         // Every agent draft validates against the directory: it is built beside the engine's
         // pass, whose serial parts leave a core free, rather than under the first drafts.
         let (report, index, directory) = std::thread::scope(|scope| {
@@ -71,6 +74,8 @@ impl OrgSnapshot {
             (report, index, directory)
         });
         let hierarchy = Hierarchy::new(&engine.data.people);
+        let mut index = index;
+        index.fill_next_steps(&engine.data.deals);
         OrgSnapshot {
             as_of,
             engine,

@@ -12,7 +12,7 @@ use super::tools::{self, ToolContext, ToolFailure, ToolOutput, ToolSpec};
 use super::validator::{Directory, Facts, Finding, Validator};
 use crate::coaching::memory::tools::MemoryToolContext;
 use crate::coaching::memory::Memory;
-use crate::config::LlmConfig;
+use crate::config::{LlmConfig, SourceText};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -157,6 +157,8 @@ pub(crate) struct LoopInputs<'a> {
     /// The vector memory; with it the memory tools are offered too, read within the
     /// recipient's scope like every other tool.
     pub memory: Option<&'a Memory>,
+    /// Whether client and CRM text is shown to the model quoted or only as typed signals.
+    pub source_text: SourceText,
 }
 
 fn truncate(text: &str, limit: usize) -> String {
@@ -202,7 +204,7 @@ pub(crate) async fn run_loop(inputs: LoopInputs<'_>) -> LoopOutcome {
         Some(_) => tools::tools_with_memory(snapshot.kind),
         None => tools::tools_for(snapshot.kind),
     };
-    let context = ToolContext { snapshot };
+    let context = ToolContext { snapshot, source_text: inputs.source_text };
     let mut messages = vec![
         Message::System { content: inputs.prompt.system.clone() },
         Message::User { content: inputs.prompt.task.clone() },

@@ -37,6 +37,14 @@ pub struct ActivityBrief {
     pub snippet: Option<String>,
 }
 
+/// A deal's CRM next step: free text anyone with CRM access (or an integration) can write, so
+/// untrusted like an email. Shown to a model only quoted, and only when configured to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextStepBrief {
+    pub deal_id: String,
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
     pub recipient: PersonRef,
@@ -56,6 +64,8 @@ pub struct Snapshot {
     pub forecast: Option<ForecastRisk>,
     pub people: Arc<[PersonRef]>,
     pub activities: Arc<[ActivityBrief]>,
+    /// The CRM next steps of the open deals in scope that have one.
+    pub next_steps: Arc<[NextStepBrief]>,
     /// A manager's team wins in the seven days ending `as_of` (deals won and not cancelled),
     /// for the brief's "wins this week" section; `None` for other roles.
     pub wins: Option<WinsThisWeek>,
@@ -101,6 +111,7 @@ impl Snapshot {
             .map(|p| PersonRef { person_id: p.id.to_string(), name: p.name.clone(), role: p.role })
             .collect();
         let activities = index.activities(&deals);
+        let next_steps = index.next_steps(&deals);
         let wins = match person.role {
             Role::Manager => team_wins(dataset, report, index.won(dataset, report), person),
             _ => None,
@@ -118,6 +129,7 @@ impl Snapshot {
             forecast,
             people,
             activities: activities.into(),
+            next_steps: next_steps.into(),
             wins,
             pay: None,
         })
@@ -142,6 +154,10 @@ impl Snapshot {
 
     pub fn person_name(&self, person_id: &str) -> Option<&str> {
         self.people.iter().find(|p| p.person_id == person_id).map(|p| p.name.as_str())
+    }
+
+    pub fn next_step_of(&self, deal_id: &str) -> Option<&str> {
+        self.next_steps.iter().find(|n| n.deal_id == deal_id).map(|n| n.text.as_str())
     }
 
     pub fn activities_of<'s>(&'s self, deal_id: &'s str) -> impl Iterator<Item = &'s ActivityBrief> + 's {
@@ -209,6 +225,7 @@ impl Snapshot {
             forecast: None,
             people: Arc::new([]),
             activities: Arc::new([]),
+            next_steps: Arc::new([]),
             wins: None,
             pay: None,
         }

@@ -4,7 +4,7 @@
 //! what their scope holds, not a pass over every activity of the organisation, so a weekly run
 //! builds it once and shares it across all its drafts.
 
-use super::snapshot::{ActivityBrief, ACTIVITIES_PER_DEAL};
+use super::snapshot::{ActivityBrief, NextStepBrief, ACTIVITIES_PER_DEAL};
 use crate::domain::{Activity, Dataset};
 use crate::engine::pay::WonDeal;
 use crate::engine::risk::input::ActivityRow;
@@ -22,6 +22,8 @@ pub struct SnapshotIndex {
     recent: HashMap<String, Vec<ActivityBrief>>,
     /// Won deals up to the report's day, computed by the first manager's snapshot.
     won: OnceLock<Vec<WonDeal>>,
+    /// The CRM next step of each indexed deal that has one: free text from outside the engine.
+    next_steps: HashMap<String, String>,
 }
 
 impl SnapshotIndex {
@@ -37,11 +39,34 @@ impl SnapshotIndex {
         deals: impl Iterator<Item = &'r DealRisk>,
     ) -> SnapshotIndex {
         let wanted: HashSet<&str> = deals.map(|d| d.deal_id.as_str()).collect();
-        SnapshotIndex {
+        let mut index = SnapshotIndex {
             deals_by_owner: deals_by_owner(report, &wanted),
             recent: recent_activities(dataset, &wanted, report.as_of),
             won: OnceLock::new(),
+            next_steps: HashMap::new(),
+        };
+        index.fill_next_steps(&dataset.deals);
+        index
+    }
+
+    /// Keeps the CRM next step of every indexed deal among `deals` that has one.
+    pub(crate) fn fill_next_steps(&mut self, deals: &[crate::domain::Deal]) {
+        // Closed deals are never in a snapshot; their next steps are not kept.
+        for deal in deals.iter().filter(|d| d.closed_at.is_none()) {
+            if let Some(text) = deal.next_step.as_deref().filter(|t| !t.trim().is_empty()) {
+                self.next_steps.insert(deal.id.to_string(), text.to_owned());
+            }
         }
+    }
+
+    /// The CRM next steps of `deals` that have one, by deal id in ascending order.
+    pub(super) fn next_steps(&self, deals: &[DealRisk]) -> Vec<NextStepBrief> {
+        let ids: BTreeSet<&str> = deals.iter().map(|d| d.deal_id.as_str()).collect();
+        ids.into_iter()
+            .filter_map(|id| {
+                self.next_steps.get(id).map(|text| NextStepBrief { deal_id: id.to_owned(), text: text.clone() })
+            })
+            .collect()
     }
 
     /// Indexes every open deal of `report` from the engine's own index (built from the same
@@ -78,7 +103,12 @@ impl SnapshotIndex {
                 recent.insert(deal.deal_id.clone(), briefs);
             }
         }
-        SnapshotIndex { deals_by_owner: deals_by_owner(report, &wanted), recent, won: OnceLock::new() }
+        SnapshotIndex {
+            deals_by_owner: deals_by_owner(report, &wanted),
+            recent,
+            won: OnceLock::new(),
+            next_steps: HashMap::new(),
+        }
     }
 
     /// Every activity id the index keeps, sorted and without repeats.

@@ -25,6 +25,14 @@ impl SourceText {
             SourceText::Quoted => "quoted",
         }
     }
+
+    pub fn parse(text: &str) -> Option<SourceText> {
+        match text {
+            "signals" => Some(SourceText::Signals),
+            "quoted" => Some(SourceText::Quoted),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -162,6 +162,84 @@ pub struct CompliancePolicy {
     pub max_chars_rep_nudge: usize,
     pub max_chars_intervention_brief: usize,
     pub max_chars_forecast_memo: usize,
+    /// Links, contact details and account numbers a draft may carry (`[compliance.allow]`).
+    /// Whatever else this policy says, a draft naming any other domain, email address, phone
+    /// number or account number is refused: the drafting model is assumed to have been fooled
+    /// by an instruction planted in client text, and these are what such an instruction asks
+    /// a recipient to use.
+    pub allow: AllowList,
+}
+
+/// The `[compliance.allow]` list: what a draft may name although it came from outside the
+/// snapshot's facts. Every list is empty by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AllowList {
+    /// Domains a draft may link to or name, e.g. the firm's own `northbridge-fs.com`; any
+    /// subdomain of one (`portal.northbridge-fs.com`) is allowed with it.
+    pub domains: Vec<String>,
+    /// Email addresses a draft may carry, e.g. a shared `deal-desk@northbridge-fs.com`.
+    pub emails: Vec<String>,
+    /// Phone numbers a draft may carry, compared by their digits alone, so `+44 20 7946 0018`
+    /// allows `+44 (20) 7946-0018`.
+    pub phones: Vec<String>,
+    /// Account numbers (IBANs, account and card numbers, SWIFT/BIC codes) a draft may carry,
+    /// compared by their letters and digits alone.
+    pub account_numbers: Vec<String>,
+}
+
+/// Whether `name` reads as a domain name: two or more labels of letters, digits and inner
+/// hyphens, the last of two or more letters (`example.com`, `portal.example.co.uk`).
+fn is_domain_name(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    let label_ok = |label: &&str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    labels.len() >= 2
+        && name.len() <= 253
+        && labels.iter().all(label_ok)
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+impl AllowList {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let field = |list: &str, index: usize| format!("compliance.allow.{list}[{index}]");
+        for (index, domain) in self.domains.iter().enumerate() {
+            if !is_domain_name(domain.trim().trim_end_matches('.')) {
+                return Err(invalid(field("domains", index), format!("{domain:?} is not a domain name")));
+            }
+        }
+        for (index, email) in self.emails.iter().enumerate() {
+            let valid = match email.trim().split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty() && !local.contains(char::is_whitespace) && is_domain_name(domain)
+                }
+                None => false,
+            };
+            if !valid {
+                return Err(invalid(field("emails", index), format!("{email:?} is not an email address")));
+            }
+        }
+        for (index, phone) in self.phones.iter().enumerate() {
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
+            if digits < 6 || !allowed {
+                return Err(invalid(field("phones", index), format!("{phone:?} is not a phone number")));
+            }
+        }
+        for (index, number) in self.account_numbers.iter().enumerate() {
+            let characters = number.chars().filter(char::is_ascii_alphanumeric).count();
+            let allowed = number.chars().all(|c| c.is_ascii_alphanumeric() || " -/".contains(c));
+            if characters < 6 || !allowed {
+                return Err(invalid(field("account_numbers", index), format!("{number:?} is not an account number")));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn rule(id: &str, reason: &str, patterns: &[&str]) -> ComplianceRule {
@@ -175,7 +253,7 @@ fn rule(id: &str, reason: &str, patterns: &[&str]) -> ComplianceRule {
 impl Default for CompliancePolicy {
     fn default() -> Self {
         Self {
-            version: "compliance-fs-2026.11.1".to_owned(),
+            version: "compliance-fs-2026.11.2".to_owned(),
             rules: vec![
                 rule(
                     "no_pay_promise",
@@ -215,6 +293,7 @@ impl Default for CompliancePolicy {
             max_chars_rep_nudge: 3_500,
             max_chars_intervention_brief: 5_000,
             max_chars_forecast_memo: 5_000,
+            allow: AllowList::default(),
         }
     }
 }
@@ -248,6 +327,6 @@ impl CompliancePolicy {
                 return Err(invalid(format!("compliance.{name}"), "must be between 500 and 50000"));
             }
         }
-        Ok(())
+        self.allow.validate()
     }
 }

@@ -11,3 +11,4 @@
 pub mod pay;
 pub(crate) mod performance;
 pub mod risk;
+pub(crate) mod topics;

@@ -23,6 +23,10 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// Refused on its content (a draft that failed validation, an edit that fails the checks),
+    /// with each finding.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String, findings: Vec<String> },
     #[error("missing or wrong CSRF token")]
     Csrf,
     #[error("too many attempts; try again in a minute")]
@@ -51,6 +55,7 @@ impl ApiError {
             ApiError::Forbidden(_) | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -64,6 +69,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::BadRequest { code, .. } => code,
             ApiError::Conflict(_) => "conflict",
+            ApiError::Refused { code, .. } => code,
             ApiError::Csrf => "csrf",
             ApiError::RateLimited => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
@@ -90,6 +96,10 @@ pub(crate) struct ErrorDetail {
     /// csrf, rate_limited, unavailable, internal, or a more specific bad-request code.
     pub code: String,
     pub message: String,
+    /// For a refusal on content (`edit_refused`, `failed_validation`): each finding, as
+    /// `[category/code] field: detail`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub findings: Vec<String>,
 }
 
 impl IntoResponse for ApiError {
@@ -98,7 +108,12 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "request failed");
         }
         let status = self.status();
-        let body = ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message: self.to_string() } };
+        let findings = match &self {
+            ApiError::Refused { findings, .. } => findings.clone(),
+            _ => Vec::new(),
+        };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message: self.to_string(), findings } };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));

@@ -96,6 +96,10 @@ fn build() -> Value {
             if operation.method == "post" {
                 responses.insert("403".into(), error_response("Not allowed, or a missing CSRF token", &error));
                 responses.insert("409".into(), error_response("The draft was already decided", &error));
+                responses.insert(
+                    "422".into(),
+                    error_response("Refused on its content: the validator's findings are listed", &error),
+                );
             }
         }
         entry["responses"] = Value::Object(responses);

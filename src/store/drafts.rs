@@ -5,6 +5,7 @@
 
 use super::jobs::instant;
 use super::{Store, StoreError};
+use crate::config::SourceText;
 use crate::domain::{DraftKind, DraftState, DraftStatus};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -36,6 +37,8 @@ pub struct DraftRecord {
     pub decided_at: Option<String>,
     pub decision_reason: Option<String>,
     pub updated_at: String,
+    /// Why the review gate held this draft for a person whatever its kind's policy says.
+    pub hold_reason: Option<String>,
     pub provenance: Provenance,
 }
 
@@ -66,9 +69,13 @@ pub struct Provenance {
     pub cached_from: Option<String>,
     /// The provenance summary recorded before drafts and reviews were one table.
     pub legacy: Option<String>,
+    /// What the drafting model was shown of client and CRM text; `None` when no model drafted.
+    pub source_text: Option<SourceText>,
+    /// The model's last draft (JSON) when the validator refused it and a fallback was recorded.
+    pub refused_draft: Option<String>,
 }
 
-const COLUMNS: [&str; 38] = [
+const COLUMNS: [&str; 41] = [
     "id",
     "run_id",
     "week",
@@ -107,6 +114,9 @@ const COLUMNS: [&str; 38] = [
     "wall_ms",
     "cached_from",
     "legacy_provenance",
+    "hold_reason",
+    "source_text",
+    "refused_draft",
 ];
 
 fn select(filter: &str) -> String {
@@ -140,6 +150,11 @@ fn record(row: &AnyRow) -> Result<DraftRecord, StoreError> {
         wall_ms: row.try_get(35)?,
         cached_from: row.try_get(36)?,
         legacy: row.try_get(37)?,
+        source_text: match row.try_get::<Option<String>, _>(39)? {
+            Some(text) => Some(parsed(&id, "source_text", text, SourceText::parse)?),
+            None => None,
+        },
+        refused_draft: row.try_get(40)?,
     };
     Ok(DraftRecord {
         run_id: row.try_get(1)?,
@@ -159,6 +174,7 @@ fn record(row: &AnyRow) -> Result<DraftRecord, StoreError> {
         decided_at: row.try_get(15)?,
         decision_reason: row.try_get(16)?,
         updated_at: row.try_get(17)?,
+        hold_reason: row.try_get(38)?,
         provenance,
         id,
     })
@@ -235,6 +251,9 @@ impl Store {
             .bind(p.wall_ms)
             .bind(&p.cached_from)
             .bind(&p.legacy)
+            .bind(&r.hold_reason)
+            .bind(p.source_text.map(|s| s.as_str()))
+            .bind(&p.refused_draft)
             .execute(&mut **tx)
             .await?;
         Ok(done.rows_affected() == 1)

@@ -5,8 +5,9 @@
 use super::policy::authorise;
 use super::{DraftState, ReviewError};
 use crate::coaching::DraftOutcome;
+use crate::config::SourceText;
 use crate::config::{Config, ReviewPolicy};
-use crate::domain::{DeliveryState, Person};
+use crate::domain::{DeliveryState, DraftStatus, Person};
 use crate::store::{instant, Decision, DeliveryRecord, DraftRecord, Provenance, Store};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -63,6 +64,8 @@ fn provenance(outcome: &DraftOutcome) -> Provenance {
         wall_ms: i64::try_from(outcome.wall_ms).unwrap_or(i64::MAX),
         cached_from: outcome.cached_from.clone(),
         legacy: None,
+        source_text: outcome.source_text,
+        refused_draft: outcome.refused_draft.as_ref().map(json_text),
     }
 }
 
@@ -92,6 +95,9 @@ pub fn provenance_summary(record: &DraftRecord) -> serde_json::Value {
         "prompt_tokens": p.prompt_tokens,
         "completion_tokens": p.completion_tokens,
         "cached_from": p.cached_from,
+        "source_text": p.source_text.map(|s| s.as_str()),
+        "refused_model_draft_kept": p.refused_draft.is_some(),
+        "held_for_review": record.hold_reason,
     })
 }
 
@@ -104,7 +110,13 @@ pub async fn record_draft_in(
     now: DateTime<Utc>,
 ) -> Result<RecordedDraft, ReviewError> {
     let outcome = draft.outcome;
-    let policy = config.review.policy_for(outcome.kind);
+    let configured = config.review.policy_for(outcome.kind);
+    let hold_reason = hold_reason(outcome);
+    // A held draft waits for a person even where its kind's policy approves automatically.
+    let policy = match (&hold_reason, configured.clone()) {
+        (Some(_), ReviewPolicy::AutoApprove) => ReviewPolicy::RecipientManager,
+        (_, policy) => policy,
+    };
     let at = instant(&now);
     let record = DraftRecord {
         id: draft.draft_id.to_owned(),
@@ -125,6 +137,7 @@ pub async fn record_draft_in(
         decided_at: None,
         decision_reason: None,
         updated_at: at,
+        hold_reason: hold_reason.clone(),
         provenance: provenance(outcome),
     };
     if !store.insert_draft_in(tx, &record).await? {
@@ -141,6 +154,17 @@ pub async fn record_draft_in(
         "provenance": provenance_summary(&record),
     });
     store.append_audit_in(tx, "system:pipeline", "draft.created", draft.draft_id, &detail, now).await?;
+    if let Some(reason) = &hold_reason {
+        let detail = json!({
+            "reason": reason,
+            "configured_policy": configured.as_text(),
+            "policy": record.policy,
+            "valid": outcome.valid,
+            "status": outcome.status.as_str(),
+            "findings": outcome.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+        });
+        store.append_audit_in(tx, "system:review_gate", "review.held", draft.draft_id, &detail, now).await?;
+    }
     if policy != ReviewPolicy::AutoApprove {
         return Ok(RecordedDraft { inserted: true, state: DraftState::Drafted });
     }
@@ -159,6 +183,33 @@ pub async fn record_draft_in(
     let record = DraftRecord { state: DraftState::Approved, ..record };
     let state = open_deliveries_in(store, tx, config, &record, now).await?;
     Ok(RecordedDraft { inserted: true, state })
+}
+
+/// Why the review gate holds `outcome` for a person whatever its kind's policy says, or `None`
+/// when the policy decides: a draft that failed validation is never delivered as written; a
+/// model's draft that needed a repair turn, or was written with client and CRM text shown to
+/// the model, was shaped by text a person has not read. A fallback (the deterministic drafter's
+/// draft, which no source text can steer) follows the policy; the model's refused draft is kept
+/// beside it.
+fn hold_reason(outcome: &DraftOutcome) -> Option<String> {
+    if !outcome.valid {
+        let codes: std::collections::BTreeSet<&str> = outcome.findings.iter().map(|f| f.code.as_str()).collect();
+        return Some(format!(
+            "it failed validation ({}); it can be delivered only after an edit that passes, or rejected",
+            codes.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if outcome.status == DraftStatus::Repaired {
+        return Some("the model's first draft was refused and this one passed only after a repair turn".to_owned());
+    }
+    if outcome.status != DraftStatus::Fallback && outcome.source_text == Some(SourceText::Quoted) {
+        return Some(
+            "the model was shown client and CRM text quoted (agent.source_text = \"quoted\"), which can carry \
+             planted instructions"
+                .to_owned(),
+        );
+    }
+    None
 }
 
 /// Writes one pending outbox entry per channel the draft's kind goes to. A channel that cannot
@@ -257,6 +308,12 @@ pub async fn approve(
     now: DateTime<Utc>,
 ) -> Result<DraftRecord, ReviewError> {
     let Reviewed { draft } = prepare(store, config, draft_id, reviewer, "approved").await?;
+    if !draft.provenance.valid {
+        let findings = serde_json::from_str::<Vec<crate::coaching::Finding>>(&draft.provenance.validator_results)
+            .map(|found| found.iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        return Err(ReviewError::FailedValidation { draft_id: draft.id, findings });
+    }
     let mut tx = store.begin().await?;
     let decision = Decision {
         draft_id,
@@ -300,6 +357,20 @@ pub async fn edit(
         .context_radius(3)
         .header("drafted", "edited")
         .to_string();
+    let refused = match super::recheck::edit_findings(store, config, &draft, new_body).await {
+        Ok(findings) if findings.is_empty() => None,
+        Ok(findings) => Some(ReviewError::EditRefused { draft_id: draft.id.clone(), findings }),
+        Err(error) => Some(error),
+    };
+    if let Some(error) = refused {
+        // The refusal is a decision too: the audit keeps what was tried and why it was refused.
+        let mut tx = store.begin().await?;
+        let detail = json!({ "reason": reason, "refused_because": error.to_string(), "diff": diff });
+        let actor = format!("reviewer:{reviewer}");
+        store.append_audit_in(&mut tx, &actor, "review.edit_refused", draft_id, &detail, now).await?;
+        tx.commit().await.map_err(crate::store::StoreError::from)?;
+        return Err(error);
+    }
     let mut tx = store.begin().await?;
     let decision = Decision {
         draft_id,

@@ -8,6 +8,7 @@ pub(crate) mod audit;
 mod decisions;
 pub mod deliver;
 mod policy;
+mod recheck;
 
 pub use crate::config::ReviewPolicy;
 pub use audit::{record_config, verify, AuditBreak, AuditVerification};
@@ -31,6 +32,12 @@ pub enum ReviewError {
     ReasonRequired(&'static str),
     #[error("the edited text is empty")]
     EmptyEdit,
+    #[error("draft {draft_id} failed validation and cannot be approved as written: {}; edit it so it passes, or reject it", findings.join("; "))]
+    FailedValidation { draft_id: String, findings: Vec<String> },
+    #[error("the edit to draft {draft_id} was refused: {}", findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    EditRefused { draft_id: String, findings: Vec<crate::coaching::Finding> },
+    #[error("the edit to draft {draft_id} could not be checked, so it was refused: {reason}")]
+    CannotCheck { draft_id: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

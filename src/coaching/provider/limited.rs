@@ -27,6 +27,10 @@ impl<P: Provider> Provider for Limited<P> {
         self.inner.model()
     }
 
+    fn reads_tool_results(&self) -> bool {
+        self.inner.reads_tool_results()
+    }
+
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> BoxFuture<'a, Result<ModelReply, ProviderError>> {
         Box::pin(async move {
             // The semaphore is never closed, so a permit always comes; a retry waits for a

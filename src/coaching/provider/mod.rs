@@ -115,6 +115,12 @@ pub trait Provider: Send + Sync {
     /// The model (or deployment) that drafts, stored with every draft.
     fn model(&self) -> &str;
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> BoxFuture<'a, Result<ModelReply, ProviderError>>;
+    /// Whether a language model reads the tools' results: false for the offline drafter,
+    /// whose draft is the engine's template whatever the tools return, so no text it is
+    /// shown can steer it.
+    fn reads_tool_results(&self) -> bool {
+        true
+    }
 }
 
 /// The provider the configuration names; a remote one with at most `llm.concurrency` calls in

@@ -35,6 +35,10 @@ impl Provider for OfflineProvider {
         "templates-v1"
     }
 
+    fn reads_tool_results(&self) -> bool {
+        false
+    }
+
     fn complete<'a>(&'a self, request: ModelRequest<'a>) -> BoxFuture<'a, Result<ModelReply, ProviderError>> {
         Box::pin(async move {
             let kind = request.snapshot.kind;

@@ -65,6 +65,7 @@ async fn run(snapshot: &Snapshot, directory: &Directory, memory: Option<&Memory>
     let facts = Facts::from_snapshot(snapshot, directory);
     let limits = LoopLimits::from_config(&config.llm);
     run_loop(LoopInputs {
+        source_text: crate::config::SourceText::default(),
         provider: &RecallThenSubmit,
         snapshot,
         prompt: &prompt,

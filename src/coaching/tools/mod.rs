@@ -16,14 +16,17 @@ pub(crate) use briefs::{attainment_added, bonus_basis, quote_source};
 
 use super::drafts::{Draft, DraftKind};
 use super::snapshot::Snapshot;
+use crate::config::SourceText;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-/// What every tool sees: the recipient's snapshot and nothing else.
+/// What every tool sees: the recipient's snapshot and nothing else, and whether text from
+/// outside the firm is shown quoted or only as the signals derived from it.
 pub(crate) struct ToolContext<'s> {
     pub snapshot: &'s Snapshot,
+    pub source_text: SourceText,
 }
 
 /// Why a tool call did not produce a result; sent back to the model as a corrective message.

@@ -1,12 +1,14 @@
 //! The compliance policy: configured phrase rules (pay promises, target-driven selling,
 //! instructions carried over from source text), no product push tied to pay (the conduct check
 //! in [`crate::engine::pay::pay_talk`]), no other person's pay or scorecard in a rep's message, no client personal data beyond names and roles, and no text copied from quoted
-//! source data (where planted instructions would come from).
+//! source data (where planted instructions would come from); and, always, what a planted
+//! instruction asks for in the model's own words ([`super::untrusted`]).
 
 use super::facts::{words, Directory, Facts};
 use super::names::NameKind;
 use super::numbers::fixed_regex;
 use super::quoted::QuotedRuns;
+use super::untrusted::{self, EMAIL, IBAN, PHONE};
 use super::{CompiledRule, Finding, FindingCategory};
 use crate::coaching::drafts::{Draft, DraftKind};
 use crate::config::CompliancePolicy;
@@ -14,11 +16,6 @@ use crate::engine::pay::check_pay_talk;
 use regex::Regex;
 use std::sync::LazyLock;
 
-static EMAIL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| fixed_regex(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+"));
-static PHONE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| fixed_regex(r"(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?[\s.-]\d{3,4}[\s.-]\d{3,4}\b"));
-static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| fixed_regex(r"\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b"));
 static ACCOUNT_NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     fixed_regex(r"(?i)\b(?:account|acct|sort code|passport|national insurance|ssn)\b[^.\n]{0,20}\d{6,}")
 });
@@ -106,6 +103,9 @@ pub(super) fn check_text(
             }
         }
     }
+    // Always on, whatever the policy's switches say: the drafting model may have been fooled
+    // by an instruction planted in client text, and wrote its goal in its own words.
+    untrusted::check(field, text, facts, directory, &policy.allow, findings);
     if let Some(run) = copied_run(text, facts, policy.max_quoted_words) {
         compliance(
             findings,

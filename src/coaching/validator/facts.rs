@@ -5,6 +5,7 @@
 use super::names::{NameEntry, NameIndex, NameKind};
 use super::numbers::NumberPool;
 use super::quoted::QuotedRuns;
+use super::untrusted::overlap::SourceIndex;
 use crate::coaching::drafts::DraftKind;
 use crate::coaching::snapshot::Snapshot;
 use crate::domain::{Dataset, Role};
@@ -205,6 +206,7 @@ pub struct ScopeFacts {
     /// Built on first use from the fields above, which are not to change after it.
     in_scope_names: OnceLock<NameIndex<String>>,
     quoted_runs: OnceLock<QuotedRuns>,
+    source_index: OnceLock<SourceIndex>,
 }
 
 fn has_digit(text: &str) -> bool {
@@ -287,6 +289,9 @@ impl Facts {
                 facts.quoted_words.push(words(text));
             }
         }
+        for next_step in snapshot.next_steps.iter() {
+            facts.quoted_words.push(words(&next_step.text));
+        }
         facts.pool = number_pool(snapshot);
         // The directory's names with digits, and the ruleset version in its place among them:
         // longest first, then in text order.
@@ -331,6 +336,11 @@ impl ScopeFacts {
     pub fn quoted_runs(&self, length: usize) -> Option<&QuotedRuns> {
         let runs = self.quoted_runs.get_or_init(|| QuotedRuns::new(&self.quoted_words, length));
         (runs.length() == length).then_some(runs)
+    }
+
+    /// The quoted source text indexed by content bigrams and words, built once.
+    pub(crate) fn source_index(&self) -> &SourceIndex {
+        self.source_index.get_or_init(|| SourceIndex::new(&self.quoted_words))
     }
 }
 
@@ -412,14 +422,15 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
-    /// A field added to the snapshot must be named in `grounding_fields` (or be `deals` or
-    /// `activities`), or the numbers it states would never ground a draft.
+    /// A field added to the snapshot must be named in `grounding_fields` (or be `deals`, or
+    /// source text: `activities` and `next_steps`), or the numbers it states would never ground
+    /// a draft. Source text never grounds one: a number a client wrote is not a fact.
     #[test]
     fn grounding_covers_every_snapshot_field_but_the_quoted_activities() {
         let snapshot = Snapshot::empty(DraftKind::RepNudge, Role::Rep, "Ana Silva");
         let all = serde_json::to_value(&snapshot).unwrap();
         let mut expected: Vec<&str> = all.as_object().unwrap().keys().map(String::as_str).collect();
-        expected.retain(|k| *k != "activities" && *k != "deals");
+        expected.retain(|k| !["activities", "next_steps", "deals"].contains(k));
         let mut named: Vec<&str> = grounding_fields(&snapshot).into_iter().map(|(k, _)| k).collect();
         expected.sort_unstable();
         named.sort_unstable();

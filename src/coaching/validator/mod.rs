@@ -10,6 +10,7 @@ pub(crate) mod names;
 pub(crate) mod numbers;
 pub(crate) mod quoted;
 mod structure;
+pub(crate) mod untrusted;
 
 pub use facts::{Directory, Facts};
 

@@ -77,12 +77,27 @@ pub(crate) struct DraftDetail {
     /// The text as drafted, never changed.
     pub drafted_body: String,
     pub decision_reason: Option<String>,
+    /// Why the review gate held this draft for a person whatever its kind's policy says.
+    pub hold_reason: Option<String>,
+    /// What the validator found against the drafted text (empty for a valid draft).
+    pub findings: Vec<String>,
+    /// The model's draft the validator refused, kept beside a deterministic fallback: shown to
+    /// everyone who may see the draft except its recipient.
+    pub refused_model_draft: Option<RefusedDraftView>,
     /// Provider, model, prompt and ruleset versions, inputs hash, fallback, validator tally.
     pub provenance: serde_json::Value,
     pub cited_deals: Vec<CitedDeal>,
     pub edits: Vec<EditView>,
     pub deliveries: Vec<DeliveryView>,
     pub feedback: Vec<FeedbackView>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct RefusedDraftView {
+    /// The refused draft as it would have read.
+    pub text: String,
+    /// Why the model's draft was refused.
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -246,17 +261,42 @@ async fn cited_deals(state: &AppState, record: &DraftRecord) -> Result<Vec<Cited
     Ok(cited)
 }
 
-pub(crate) async fn detail(state: &AppState, record: DraftRecord) -> Result<DraftDetail, ApiError> {
+/// Findings stored as JSON, one line each; a row that holds none (or older JSON) gives none.
+fn finding_lines(json: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<crate::coaching::Finding>>(json)
+        .map(|found| found.iter().map(ToString::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// The model's refused draft beside a fallback, rendered, unless `caller` is its recipient.
+fn refused_view(state: &AppState, caller: &Principal, record: &DraftRecord) -> Option<RefusedDraftView> {
+    if caller.person_id.as_deref() == Some(record.recipient_id.as_str()) {
+        return None;
+    }
+    let draft: crate::coaching::Draft = serde_json::from_str(record.provenance.refused_draft.as_deref()?).ok()?;
+    let exponent = crate::domain::exponent_of(&state.config.org.currency);
+    Some(RefusedDraftView {
+        text: crate::coaching::render::render(&draft, &record.recipient_name, exponent),
+        findings: finding_lines(&record.provenance.model_findings),
+    })
+}
+
+pub(crate) async fn detail(state: &AppState, caller: &Principal, record: DraftRecord) -> Result<DraftDetail, ApiError> {
     let cited = cited_deals(state, &record).await?;
     let edits = state.store.review_edits(&record.id).await?;
     let deliveries = state.store.deliveries(&record.id).await?;
     let feedback = state.store.feedback(&record.id).await?;
+    let (refused_model_draft, findings) =
+        (refused_view(state, caller, &record), finding_lines(&record.provenance.validator_results));
     Ok(DraftDetail {
         summary: summary(&record),
         provenance: workflow::provenance_summary(&record),
         body: record.body,
         drafted_body: record.drafted_body,
+        refused_model_draft,
         decision_reason: record.decision_reason,
+        findings,
+        hold_reason: record.hold_reason,
         cited_deals: cited,
         edits: edits.into_iter().map(edit_view).collect(),
         deliveries: deliveries.into_iter().map(delivery_view).collect(),
@@ -293,7 +333,7 @@ pub(crate) async fn get(
     Id(id): Id,
 ) -> Result<Json<DraftDetail>, ApiError> {
     let record = visible_draft(&state, &caller, &id).await?;
-    Ok(Json(detail(&state, record).await?))
+    Ok(Json(detail(&state, &caller, record).await?))
 }
 
 /// Review errors as API errors: a refusal by policy says so without naming who could decide.
@@ -306,6 +346,21 @@ pub(crate) fn review_error(error: ReviewError) -> ApiError {
             ApiError::bad_request("reason_required", format!("a reason is required to {action}"))
         }
         ReviewError::EmptyEdit => ApiError::bad_request("empty_edit", "the edited text is empty"),
+        ReviewError::FailedValidation { findings, .. } => ApiError::Refused {
+            code: "failed_validation",
+            message:
+                "the draft failed validation and cannot be approved as written; edit it so it passes, or reject it"
+                    .to_owned(),
+            findings,
+        },
+        ReviewError::EditRefused { findings, .. } => ApiError::Refused {
+            code: "edit_refused",
+            message: "the edit was refused: it fails the checks every draft must pass".to_owned(),
+            findings: findings.iter().map(ToString::to_string).collect(),
+        },
+        error @ ReviewError::CannotCheck { .. } => {
+            ApiError::Refused { code: "edit_not_checked", message: error.to_string(), findings: Vec::new() }
+        }
         ReviewError::Store(error) => ApiError::internal(error),
     }
 }
@@ -335,8 +390,8 @@ pub(crate) async fn decide(
     result.map_err(review_error)
 }
 
-async fn respond(state: &AppState, record: DraftRecord) -> Result<Json<DraftDetail>, ApiError> {
-    Ok(Json(detail(state, record).await?))
+async fn respond(state: &AppState, caller: &Principal, record: DraftRecord) -> Result<Json<DraftDetail>, ApiError> {
+    Ok(Json(detail(state, caller, record).await?))
 }
 
 pub(crate) async fn approve(
@@ -348,7 +403,7 @@ pub(crate) async fn approve(
 ) -> Result<Json<DraftDetail>, ApiError> {
     caller.check_csrf(csrf_header(&headers))?;
     let record = decide(&state, &caller, &id, Decision::Approve { reason: request.reason }).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }
 
 pub(crate) async fn edit(
@@ -360,7 +415,7 @@ pub(crate) async fn edit(
 ) -> Result<Json<DraftDetail>, ApiError> {
     caller.check_csrf(csrf_header(&headers))?;
     let record = decide(&state, &caller, &id, Decision::Edit { body: request.body, reason: request.reason }).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }
 
 pub(crate) async fn reject(
@@ -372,7 +427,7 @@ pub(crate) async fn reject(
 ) -> Result<Json<DraftDetail>, ApiError> {
     caller.check_csrf(csrf_header(&headers))?;
     let record = decide(&state, &caller, &id, Decision::Reject { reason: request.reason }).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }
 
 /// Records the caller's opinion of a draft they can see.
@@ -410,5 +465,5 @@ pub(crate) async fn feedback(
     caller.check_csrf(csrf_header(&headers))?;
     save_feedback(&state, &caller, &id, request.rating, request.comment).await?;
     let record = visible_draft(&state, &caller, &id).await?;
-    respond(&state, record).await
+    respond(&state, &caller, record).await
 }

@@ -157,7 +157,7 @@ async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Opti
     let may_decide = record.state == DraftState::Drafted
         && workflow::may_review(&state.store, &state.config, &record, viewer.reviewer()).await.unwrap_or(false);
     let run_id = record.run_id.clone();
-    let detail = api::detail(state, record).await?;
+    let detail = api::detail(state, viewer, record).await?;
     let deal_ids: Vec<String> = detail.cited_deals.iter().map(|c| c.deal_id.clone()).collect();
     let summary = &detail.summary;
     let mut body = format!(
@@ -191,6 +191,7 @@ async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Opti
             }
         }
     }
+    body.push_str(&gate_notice(&detail));
     body.push_str("<div class=\"split\"><div>");
     let _ = write!(
         body,
@@ -206,6 +207,7 @@ async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Opti
             escape(&html::label(&summary.policy))
         );
     }
+    body.push_str(&refused_model_draft(&detail));
     body.push_str(&history(&detail, &names));
     body.push_str(&feedback(viewer, &detail));
     body.push_str("</div><aside class=\"side\">");
@@ -213,6 +215,37 @@ async fn render_draft(state: &AppState, viewer: &Principal, id: &str, done: Opti
     body.push_str(&provenance(&detail.provenance));
     body.push_str("</aside></div>");
     Ok(page(viewer, &summary.subject, Section::Inbox, &body))
+}
+
+/// Why the review gate held the draft, and what the validator found against it.
+fn gate_notice(detail: &DraftDetail) -> String {
+    let mut out = String::new();
+    if let Some(reason) = &detail.hold_reason {
+        let _ = write!(out, "<p class=\"notice\" id=\"held\">Held for a person to review: {}.</p>", escape(reason));
+    }
+    if !detail.findings.is_empty() {
+        out.push_str("<section class=\"card\" id=\"findings\"><h2>What the validator found</h2><ul>");
+        for finding in &detail.findings {
+            let _ = write!(out, "<li>{}</li>", escape(finding));
+        }
+        out.push_str("</ul></section>");
+    }
+    out
+}
+
+/// The model's draft the validator refused, shown as plain text beside the fallback.
+fn refused_model_draft(detail: &DraftDetail) -> String {
+    let Some(refused) = &detail.refused_model_draft else { return String::new() };
+    let mut out = String::from(
+        "<section class=\"card\" id=\"refused-draft\"><h2>The model's refused draft</h2>\
+         <p class=\"muted small\">The validator refused this; the text above is the deterministic drafter's. \
+         Kept for review only: it is never sent.</p><ul>",
+    );
+    for finding in &refused.findings {
+        let _ = write!(out, "<li>{}</li>", escape(finding));
+    }
+    let _ = write!(out, "</ul><pre class=\"refused\">{}</pre></section>", escape(&refused.text));
+    out
 }
 
 fn done_notice(done: Option<&str>) -> Option<&'static str> {

@@ -181,13 +181,21 @@ impl IntoResponse for PageError {
                 ("Too many attempts", "Too many attempts from here. Wait a minute, then try again.".to_owned())
             }
             ApiError::Unavailable(why) => ("Not available", format!("{}.", capitalise(why))),
+            ApiError::Refused { message, .. } => ("Refused", format!("{}. Nothing was sent.", capitalise(message))),
             ApiError::Internal(_) => (
                 "Something went wrong",
                 "The page could not be shown. The error was logged; please try again shortly.".to_owned(),
             ),
         };
+        let findings = match &error {
+            ApiError::Refused { findings, .. } if !findings.is_empty() => format!(
+                "<ul class=\"findings\">{}</ul><p>Use your browser's back button to change the text and try again.</p>",
+                findings.iter().map(|f| format!("<li>{}</li>", escape(f))).collect::<String>()
+            ),
+            _ => String::new(),
+        };
         let body = format!(
-            "<section class=\"card signin\" id=\"error\"><h1>{}</h1><p>{}</p>\
+            "<section class=\"card signin\" id=\"error\"><h1>{}</h1><p>{}</p>{findings}\
              <p><a class=\"btn btn-quiet\" href=\"/inbox\">Back to the inbox</a></p></section>",
             escape(title),
             escape(&text)

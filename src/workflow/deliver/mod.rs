@@ -7,6 +7,7 @@
 //! email carries a Message-ID derived from the draft, so a resend after a crash is recognisably
 //! the same message.
 
+mod defang;
 mod email;
 mod outbox;
 mod slack;

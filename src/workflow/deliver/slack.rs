@@ -13,8 +13,9 @@ const SECTION_MAX: usize = 3_000;
 const BLOCKS_MAX: usize = 50;
 
 /// Slack's text escaping: only `&`, `<` and `>` are special.
+/// Draft text is defanged first, so no address in it becomes a link.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    super::defang::defang(text).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// Markdown to Slack's mrkdwn: headings and `**bold**` become `*bold*`, the rest reads the same.
@@ -35,7 +36,7 @@ fn mrkdwn(markdown: &str) -> String {
 }
 
 pub fn slack_payload(message: &OutgoingMessage) -> Value {
-    let header: String = message.subject.chars().take(HEADER_MAX).collect();
+    let header: String = super::defang::defang(&message.subject).chars().take(HEADER_MAX).collect();
     let mut blocks = vec![
         json!({ "type": "header", "text": { "type": "plain_text", "text": header, "emoji": false } }),
         json!({ "type": "context", "elements": [{
@@ -44,9 +45,10 @@ pub fn slack_payload(message: &OutgoingMessage) -> Value {
         }]}),
     ];
     for chunk in chunk_text(&mrkdwn(&message.body), SECTION_MAX).into_iter().take(BLOCKS_MAX - blocks.len()) {
-        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": chunk } }));
+        // `verbatim` stops Slack linking addresses, channel names and mentions on its own.
+        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": chunk, "verbatim": true } }));
     }
-    json!({ "text": escape(&message.subject), "blocks": blocks })
+    json!({ "text": escape(&message.subject), "blocks": blocks, "unfurl_links": false, "unfurl_media": false })
 }
 
 pub(super) fn classify(answer: WebhookAnswer) -> Result<Receipt, DeliverError> {
@@ -90,6 +92,21 @@ mod tests {
         assert!(first.starts_with("*Focus*\n*Acme* &amp; co"), "{first}");
         assert!(blocks[2..].iter().all(|b| b["text"]["text"].as_str().unwrap().chars().count() <= SECTION_MAX));
         assert_eq!(payload["text"], "Your team this week");
+    }
+
+    #[test]
+    fn no_link_is_built_from_draft_text() {
+        let mut planted =
+            message("Use [the portal](https://northbank-settle.net/pay), <https://x.io|here> or www.pay-now.io.");
+        planted.subject = "Settle at northbank-settle.net".into();
+        let payload = slack_payload(&planted);
+        let text = payload.to_string();
+        for link in ["https://", "](", "<https", "www.", "northbank-settle.net", "pay-now.io"] {
+            assert!(!text.contains(link), "{link} in {text}");
+        }
+        let blocks = payload["blocks"].as_array().unwrap();
+        assert!(blocks[2..].iter().all(|b| b["text"]["verbatim"] == true));
+        assert_eq!(payload["unfurl_links"], false);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! HTTP 200 whose body says `Microsoft Teams endpoint returned HTTP error 429 …`, so the body is
 //! read as well as the status.
 
+use super::defang::defang;
 use super::webhook::WebhookAnswer;
 use super::{chunk_text, DeliverError, OutgoingMessage, Receipt};
 use serde_json::{json, Value};
@@ -14,7 +15,7 @@ const BLOCK_MAX: usize = 4_000;
 
 pub fn teams_payload(message: &OutgoingMessage) -> Value {
     let mut body = vec![
-        json!({ "type": "TextBlock", "text": message.subject, "weight": "Bolder", "size": "Medium", "wrap": true }),
+        json!({ "type": "TextBlock", "text": defang(&message.subject), "weight": "Bolder", "size": "Medium", "wrap": true }),
         json!({
             "type": "TextBlock",
             "text": format!("{} for {} · week {}", message.kind.label(), message.recipient_name, message.week),
@@ -23,9 +24,11 @@ pub fn teams_payload(message: &OutgoingMessage) -> Value {
             "wrap": true,
         }),
     ];
-    let text: String = message.body.chars().take(BODY_MAX).collect();
+    // A TextBlock reads Markdown, so `[text](url)` in a draft would become a link; a
+    // RichTextBlock's TextRun is plain text, and addresses are defanged besides.
+    let text: String = defang(&message.body).chars().take(BODY_MAX).collect();
     for chunk in chunk_text(&text, BLOCK_MAX) {
-        body.push(json!({ "type": "TextBlock", "text": chunk, "wrap": true }));
+        body.push(json!({ "type": "RichTextBlock", "inlines": [{ "type": "TextRun", "text": chunk }] }));
     }
     json!({
         "type": "message",
@@ -98,7 +101,27 @@ mod tests {
         assert_eq!(card["contentType"], "application/vnd.microsoft.card.adaptive");
         assert_eq!(card["content"]["type"], "AdaptiveCard");
         assert_eq!(card["content"]["body"][0]["text"], "Forecast risk");
-        assert_eq!(card["content"]["body"][2]["text"], "P50 is 4.1m against a 5m target.");
+        assert_eq!(card["content"]["body"][2]["inlines"][0]["text"], "P50 is 4.1m against a 5m target.");
+    }
+
+    #[test]
+    fn no_link_is_built_from_draft_text() {
+        let message = OutgoingMessage {
+            draft_id: "d".into(),
+            kind: DraftKind::RepNudge,
+            week: "2026-W47".into(),
+            subject: "Settle at northbank-settle.net".into(),
+            body: "Use [the portal](https://northbank-settle.net/pay) or www.pay-now.io today.".into(),
+            recipient_name: "Rita Rep".into(),
+            recipient_email: None,
+        };
+        let payload = teams_payload(&message).to_string();
+        for link in ["https://", "](", "www.", "northbank-settle.net", "pay-now.io"] {
+            assert!(!payload.contains(link), "{link} in {payload}");
+        }
+        // No block of the card reads Markdown except the two the service writes.
+        let card = &teams_payload(&message)["attachments"][0]["content"]["body"];
+        assert!(card.as_array().unwrap()[2..].iter().all(|b| b["type"] == "RichTextBlock"));
     }
 
     #[test]
