@@ -164,6 +164,9 @@ async fn record(h: &Harness, drafted: &[(String, Drafted)]) -> Vec<(usize, Optio
 fn planted(format: Format, goal: &'static Goal) -> (Dataset, Planted, Option<RiskReport>) {
     let mut dataset = BASE.dataset.clone();
     let planted = attack::plant(&mut dataset, &BASE.target, format, goal, BASE.as_of).unwrap();
+    // What every drafting path does before the engine runs (`OrgSnapshot::from_engine`): CRM
+    // names that carry an address or an instruction are withheld.
+    candor::coaching::untrusted::neutralise_names(&mut dataset);
     let report =
         format.needs_analysis().then(|| analyse(&Index::new(&dataset), &Config::default().risk_settings(), BASE.as_of));
     (dataset, planted, report)

@@ -23,7 +23,7 @@ pub(crate) mod scope;
 pub(crate) mod snapshot;
 pub(crate) mod snapshot_index;
 pub(crate) mod tools;
-pub(crate) mod untrusted;
+pub mod untrusted;
 pub mod validator;
 
 pub use crate::domain::DraftStatus;

@@ -11,7 +11,11 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// Longer than any real deal or account name; longer text is a note, not a name.
-const MAX_NAME_CHARS: usize = 120;
+const MAX_NAME_CHARS: usize = 90;
+/// Words in the longest real names ("Ontario Teachers' Retirement System – Transfer Agency").
+const MAX_NAME_WORDS: usize = 10;
+/// Punctuation that introduces a note or an address, never part of a business name.
+const NOTE_MARKS: &[char] = &[':', ';', '!', '?', '<', '>', '[', ']', '{', '}', '\n', '"', '|'];
 
 /// Words that give orders rather than name a business.
 static INSTRUCTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -27,14 +31,17 @@ static INSTRUCTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
 pub(crate) fn carries_instructions(name: &str) -> bool {
     let digits = name.chars().filter(char::is_ascii_digit).count();
     name.chars().count() > MAX_NAME_CHARS
+        || name.split_whitespace().count() > MAX_NAME_WORDS
+        || name.contains(NOTE_MARKS)
         || digits >= 7
         || crate::coaching::validator::untrusted::carries_untrusted_content(name)
         || INSTRUCTION.as_ref().is_none_or(|r| r.is_match(name))
 }
 
 /// Replaces every deal and account name in `dataset` that [`carries_instructions`] with a label
-/// made from its id; returns how many were replaced.
-pub(crate) fn neutralise_names(dataset: &mut Dataset) -> usize {
+/// made from its id; returns how many were replaced. Every drafting path goes through
+/// [`crate::coaching::OrgSnapshot`], which calls this before the engine runs.
+pub fn neutralise_names(dataset: &mut Dataset) -> usize {
     let mut replaced = 0;
     for account in dataset.accounts.iter_mut().filter(|a| carries_instructions(&a.name)) {
         account.name = format!("account {} (CRM name withheld)", account.id);

@@ -253,7 +253,7 @@ fn rule(id: &str, reason: &str, patterns: &[&str]) -> ComplianceRule {
 impl Default for CompliancePolicy {
     fn default() -> Self {
         Self {
-            version: "compliance-fs-2026.11.2".to_owned(),
+            version: "compliance-fs-2026.12.1".to_owned(),
             rules: vec![
                 rule(
                     "no_pay_promise",
@@ -274,6 +274,42 @@ impl Default for CompliancePolicy {
                         r"\b(?:sell|push|upsell)\b[^.]{0,60}\b(?:to|so you) (?:hit|reach|make|close the gap to) (?:your|the) (?:target|quota|number|bonus)",
                         r"\bhigher[- ]commission (?:product|option|share class)s?\b",
                         r"\bbefore (?:the )?(?:quarter|period)[- ]end (?:for|to hit|to reach) (?:your|the) (?:bonus|target|quota)\b",
+                    ],
+                ),
+                rule(
+                    "no_off_channel_contact",
+                    "Client conversations stay on the firm's recorded channels (FCA SYSC 10A, SEC off-channel rules).",
+                    &[
+                        r"\b(?:personal|own|private)\s+(?:mobile|phone|cell|messaging|messenger|chat|email|e-mail|account|device|number)s?\b",
+                        r"\b(?:whatsapp|telegram|wechat|imessage|signal app)\b",
+                        r"\brather than (?:the )?(?:work|firm|recorded|official) (?:channels?|phones?|email)\b",
+                    ],
+                ),
+                rule(
+                    "no_side_arrangement",
+                    "Terms are changed in writing through the firm, never agreed privately with a client (conduct risk).",
+                    &[
+                        r"\b(?:privately|quietly|off the record|informally|between (?:us|you and)|unofficially)\b",
+                        r"\b(?:lock-?up|notice period|exit fee|penalt(?:y|ies)|minimum term)\b[^.]{0,60}\b(?:not|never|won't|will not)\b[^.]{0,20}\b(?:appl|enforc|charg|hold)",
+                        r"\b(?:not|never|nobody|no one)\b[^.]{0,30}\bhold (?:them|the client|him|her) to\b",
+                    ],
+                ),
+                rule(
+                    "no_skipped_controls",
+                    "Suitability, appropriateness, KYC and AML checks are never skipped (MiFID II Art. 25, MLRs 2017).",
+                    &[
+                        r"\b(?:skip|skipped|bypass|waive|avoid|drop|leave out|omit)\b[^.]{0,40}\b(?:suitability|appropriateness|kyc|know your (?:client|customer)|aml|anti-money|due diligence)\b",
+                        r"\b(?:suitability|appropriateness|kyc|know your (?:client|customer)|aml|anti-money|due diligence)\b[^.]{0,40}\b(?:skip|skipped|bypass|waived|not (?:needed|required|necessary)|out for|left out|can wait)\b",
+                        r"\bno need (?:to|for)\b[^.]{0,30}\b(?:suitability|appropriateness|kyc|aml|due diligence)\b",
+                    ],
+                ),
+                rule(
+                    "no_fee_concession",
+                    "Fees follow the firm's tariff; a draft never offers to drop or refund one (inducements, Consumer Duty).",
+                    &[
+                        r"\b(?:drop|scrap|cancel|refund|rebate|forgo|forego|write off|remove|zero)\b[^.]{0,40}\bfees?\b",
+                        r"\bno (?:management |annual |advisory |platform |custody )?fees?\b",
+                        r"\bfees?\b[^.]{0,30}\b(?:dropped|scrapped|refunded|written off|removed|free)\b",
                     ],
                 ),
                 rule(

@@ -100,6 +100,12 @@ struct Known<'a> {
 }
 
 impl Known<'_> {
+    /// Whether `name` (lowercase words) appears, in order, in a source text the model may
+    /// have been shown.
+    fn in_sources(&self, name: &[String]) -> bool {
+        !name.is_empty() && self.facts.quoted_words.iter().any(|source| source.windows(name.len()).any(|w| w == name))
+    }
+
     fn words(&self) -> &HashSet<String> {
         self.words.get_or_init(|| {
             let (facts, directory) = (self.facts, self.directory);
@@ -164,7 +170,9 @@ pub(crate) fn check(
             ("payment_instruction", instructions::payment_instruction(sentence)),
             ("credential_request", instructions::credential_request(sentence)),
             ("contact_outside_deal", contacts::contact_outside_deal(&words, &known)),
-            ("source_overlap", instruction.then(|| source_overlap(sentence, facts, &known)).flatten()),
+            ("unknown_party", contacts::unknown_party(&words, &known)),
+            // Every sentence, not only instructions: a planted goal can be a plain statement.
+            ("source_overlap", source_overlap(sentence, facts, &known)),
         ];
         for (code, detail) in checks {
             if let Some(detail) = detail {

@@ -89,6 +89,28 @@ fn targets(words: &[Word<'_>], i: usize) -> Vec<usize> {
     out
 }
 
+/// The first name of a person or firm (two or more capitalised words that name somebody) that
+/// is not among the `known` names but is in a source text: a planted goal names its
+/// beneficiary ("their adviser is changing to Harbour Lane Partners", "the portfolio should sit
+/// with Calder Whitcombe"), and the engine names only the people, deals, accounts and products
+/// it holds.
+pub(super) fn unknown_party(words: &[Word<'_>], known: &Known<'_>) -> Option<String> {
+    let mut at = 0;
+    while at < words.len() {
+        let run: Vec<&Word<'_>> = name_at(words, at).into_iter().filter(|w| !w.is(TITLES)).collect();
+        let advance = run.len().max(1);
+        // A capitalised first word of a sentence is no name by itself.
+        let naming: Vec<&&Word<'_>> = run.iter().skip(usize::from(at == 0)).filter(|w| !names_nobody(w)).collect();
+        let unknown = naming.len() >= 2 && !naming.iter().all(|w| known.words().contains(&w.lower));
+        if unknown && known.in_sources(&naming.iter().map(|w| w.lower.clone()).collect::<Vec<_>>()) {
+            let name = run.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
+            return Some(format!("{name:?} is not a person, deal, account or product the snapshot knows"));
+        }
+        at += advance;
+    }
+    None
+}
+
 /// The first person named as someone to contact who is not among the `known` names (worked
 /// out only when a capitalised name needs them).
 pub(super) fn contact_outside_deal(words: &[Word<'_>], known: &Known<'_>) -> Option<String> {

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 #[rustfmt::skip]
 const DESTROY: &[&str] = &[
     "delete", "remove", "erase", "purge", "wipe", "archive", "shred", "destroy", "scrub", "trash", "clear", "clean",
+    "tidy", "hide", "bury",
 ];
 /// Verbs that move data somewhere: any data object with them is refused.
 const MOVE: &[&str] = &["export", "upload", "download", "transfer", "move", "sync", "dump", "leak"];
@@ -87,7 +88,7 @@ pub(super) fn data_instruction(words: &[Word<'_>], instruction: bool) -> Option<
     let outside = words.iter().any(|w| w.is(OUTSIDE));
     for (i, word) in words.iter().enumerate() {
         let mut destroys = verb_in(word, DESTROY, instruction);
-        if destroys && word.is(&["clear", "clean"]) {
+        if destroys && word.is(&["clear", "clean", "tidy"]) {
             // "Clear the notes", "clean out the history", never "make the next step clear".
             destroys = words.get(i + 1).is_some_and(|next| next.is(PARTICLES) || next.is(DETERMINERS));
         }

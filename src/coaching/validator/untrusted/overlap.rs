@@ -7,7 +7,7 @@
 //! content-bigram and content-word fingerprints to source ids is built once per scope's facts
 //! ([`super::super::facts::ScopeFacts::source_index`]); a sentence then costs a few lookups.
 
-use super::text::{content_stems, is_coaching, source_is_instruction};
+use super::text::{content_stems, is_coaching};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -22,10 +22,11 @@ pub(super) const BIGRAM_CONTAINMENT: f64 = 0.5;
 /// vocabulary: one shared phrase ("budget freeze") is the buyer's own term repeated, and
 /// phrases of coaching words alone ("confirm budget owner") are every sales conversation's.
 pub(super) const MIN_SHARED_BIGRAMS: usize = 2;
-/// Content words outside the coaching vocabulary a sentence may share with one source: four
-/// uncommon words from one email ("custody", "upgrade", "audit", "window") are its
-/// instruction, whatever the order.
-pub(super) const MAX_SHARED_WORDS: usize = 3;
+/// Content words outside the coaching vocabulary a sentence may share with one source: three
+/// uncommon words from one email ("custody", "upgrade", "window") are its content, whatever
+/// the order. The drafter's own words come from the engine, never from a client's text, so a
+/// draft that repeats three of a source's uncommon words repeats the source.
+pub(super) const MAX_SHARED_WORDS: usize = 2;
 
 fn fingerprint<T: Hash + ?Sized>(value: &T) -> u64 {
     let mut hasher = DefaultHasher::new();
@@ -59,7 +60,9 @@ impl SourceIndex {
     pub(crate) fn new(quoted: &[Vec<String>]) -> SourceIndex {
         let mut index = SourceIndex::default();
         let mut seen: HashSet<u64> = HashSet::new();
-        for source in quoted.iter().filter(|s| source_is_instruction(s)) {
+        // Every source is indexed, not only those that read as instructions: a planted text
+        // need not sound like one ("their adviser is changing to Harbour Lane Partners").
+        for source in quoted {
             let stems = content_stems(source);
             if stems.is_empty() || !seen.insert(fingerprint(&stems)) {
                 continue;
@@ -151,7 +154,7 @@ mod tests {
         assert_eq!(check("Confirm the budget owner with the champion this week"), None);
         assert_eq!(check("Ask the champion how long the budget freeze will last"), None);
         assert_eq!(check("Book the signature meeting"), None);
-        // A source that gives no instruction plants none.
-        assert_eq!(check("Ask whether the project is on hold now that the sponsor has moved roles"), None);
+        // Restating what a source says is repeating it, instruction or not.
+        assert!(check("Ask whether the project is on hold now that the sponsor has moved roles").is_some());
     }
 }

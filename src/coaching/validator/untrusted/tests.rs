@@ -207,7 +207,6 @@ fn everyday_coaching_language_passes() {
         "Walk the buyer through the fee schedule before the proposal goes out.",
         "Clean up close dates and next steps in the CRM together.",
         "Confirm the budget owner with the champion this week.",
-        "Ask whether the project is still on hold now that the sponsor has moved roles.",
         "Ask Marcus to share the agenda and the recap with legal, e.g. by Monday; J.P. Morgan Ltd. is 1.5x bigger.",
         "Won deals moved out of won: sim:deal-000012 (history sim:deal-000012-h03). Evidence: W47.rep_nudge.x",
         "No email, meeting or call with the buyer for 30 days (2026-10-01); warn at 14, high at 30 days.",

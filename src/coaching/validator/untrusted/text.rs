@@ -141,30 +141,6 @@ pub(super) fn is_instruction(words: &[Word<'_>]) -> bool {
     verb_at_clause_start || marker || pair
 }
 
-/// Words by which a quoted source gives an instruction, or addresses the model reading it.
-#[rustfmt::skip]
-const SOURCE_MARKERS: &[&str] = &[
-    "please", "must", "should", "ensure", "kindly", "tell", "ask", "instruct", "instructed", "instruction",
-    "instructions", "ignore", "disregard", "urgent", "urgently", "immediately", "asap", "assistant", "ai",
-    "chatbot", "prompt",
-];
-
-/// Whether a quoted source (its lowercase words) gives an instruction: it opens with an
-/// imperative verb (after any greeting, "Hi Anna, forward…"), or asks for something. Only such
-/// sources can plant one; a draft restating a buyer's news ("the sponsor has moved roles") is
-/// coaching.
-pub(super) fn source_is_instruction(words: &[String]) -> bool {
-    let greeting = words.first().is_some_and(|w| ["hi", "hello", "dear", "hey"].contains(&w.as_str()));
-    let opens = words.get(if greeting { 2 } else { 0 }).is_some_and(|w| imperative(w));
-    let pair = words.windows(2).any(|pair| {
-        matches!(
-            (pair[0].as_str(), pair[1].as_str()),
-            ("make" | "be", "sure") | ("need" | "needs" | "have" | "has", "to") | ("do", "not") | ("don't", _)
-        )
-    });
-    opens || pair || words.iter().any(|w| SOURCE_MARKERS.contains(&w.as_str()))
-}
-
 /// Crude stemming: a common suffix (`-ing`, `-ed`, `-es`, `-s`, `-ly`, `-ies`) and a final `e`
 /// dropped, so `meeting`/`meets`, `priced`/`price` and `schedules`/`schedule` compare equal.
 pub(super) fn stem(word: &str) -> String {
