@@ -17,8 +17,6 @@ pub(crate) mod overlap;
 mod text;
 
 #[cfg(test)]
-mod offline_drafts;
-#[cfg(test)]
 mod tests;
 
 pub(crate) use details::{EMAIL, IBAN, PHONE};

@@ -6,6 +6,8 @@
 
 mod graders;
 mod report;
+#[cfg(test)]
+mod untrusted_tests;
 
 pub use graders::{grade, Grade, Graded};
 pub use report::{ProviderFigures, SuiteReport};

@@ -21,6 +21,7 @@ const CODES: &[&str] = &[
     "credential_request",
     "contact_outside_deal",
     "source_overlap",
+    "unknown_party",
 ];
 
 fn check_org(seed: u64, reps: u32, as_of: (i32, u32, u32), plant: bool) -> usize {
